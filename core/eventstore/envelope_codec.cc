@@ -1,0 +1,84 @@
+#include "core/eventstore/envelope_codec.h"
+
+#include <cstring>
+#include <vector>
+
+#include "envelope_generated.h"
+
+namespace mailbox::eventstore {
+
+namespace {
+
+fb::Id16 to_fb(const EventId& id) {
+  return fb::Id16(flatbuffers::span<const std::uint8_t, 16>(id.data(), id.size()));
+}
+
+EventId from_fb(const fb::Id16* id) {
+  EventId out{};
+  if (id != nullptr) std::memcpy(out.data(), id->bytes()->data(), out.size());
+  return out;
+}
+
+std::string to_string(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+
+}  // namespace
+
+EnvelopeEncoder::EnvelopeEncoder() : builder_(new flatbuffers::FlatBufferBuilder(512)) {}
+EnvelopeEncoder::~EnvelopeEncoder() { delete builder_; }
+
+std::string_view EnvelopeEncoder::encode(std::uint64_t position, std::string_view stream,
+                                         std::uint64_t version, const NewEvent& event,
+                                         const EventId& id, std::int64_t timestamp_us) {
+  auto& b = *builder_;
+  b.Clear();
+  auto stream_off = b.CreateString(stream.data(), stream.size());
+  auto type_off = b.CreateString(event.type);
+  auto principal_off = b.CreateString(event.principal);
+  auto payload_off = b.CreateVector(reinterpret_cast<const std::uint8_t*>(event.payload.data()),
+                                    event.payload.size());
+  const fb::Id16 event_id = to_fb(id);
+  const fb::Id16 correlation = to_fb(event.correlation_id);
+  fb::EnvelopeBuilder env(b);
+  env.add_position(position);
+  env.add_stream(stream_off);
+  env.add_version(version);
+  env.add_type(type_off);
+  env.add_event_id(&event_id);
+  env.add_timestamp_us(timestamp_us);
+  env.add_correlation_id(&correlation);
+  env.add_causation_position(event.causation_position);
+  env.add_principal(principal_off);
+  env.add_payload(payload_off);
+  b.Finish(env.Finish());
+  return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
+}
+
+Result<RecordedEvent> decode_envelope(std::string_view bytes) {
+  // 8-byte aligned scratch; flatbuffers reads 8-byte fields in place.
+  thread_local std::vector<std::uint64_t> scratch;
+  scratch.resize(bytes.size() / 8 + 1);
+  std::memcpy(scratch.data(), bytes.data(), bytes.size());
+  const auto* data = reinterpret_cast<const std::uint8_t*>(scratch.data());
+
+  flatbuffers::Verifier verifier(data, bytes.size());
+  if (!fb::VerifyEnvelopeBuffer(verifier)) {
+    return fail(Code::corruption, "stored envelope failed verification");
+  }
+  const fb::Envelope* env = fb::GetEnvelope(data);
+  RecordedEvent out;
+  out.position = env->position();
+  out.stream = to_string(env->stream());
+  out.version = env->version();
+  out.type = to_string(env->type());
+  out.id = from_fb(env->event_id());
+  out.timestamp_us = env->timestamp_us();
+  out.correlation_id = from_fb(env->correlation_id());
+  out.causation_position = env->causation_position();
+  out.principal = to_string(env->principal());
+  if (const auto* p = env->payload()) {
+    out.payload.assign(reinterpret_cast<const char*>(p->data()), p->size());
+  }
+  return out;
+}
+
+}  // namespace mailbox::eventstore

@@ -1,0 +1,23 @@
+#pragma once
+// Event ids: 16 raw bytes, the shape of a UUID.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mailbox::eventstore {
+
+// All zero means "none".
+using EventId = std::array<std::uint8_t, 16>;
+
+// A fresh random (version 4) UUID. Thread-safe.
+EventId new_event_id();
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case.
+std::string to_string(const EventId& id);
+// Parses the form above or 32 hex digits; nullopt when malformed.
+std::optional<EventId> parse_event_id(std::string_view text);
+bool is_nil(const EventId& id);
+
+}  // namespace mailbox::eventstore

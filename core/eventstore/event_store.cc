@@ -1,0 +1,194 @@
+#include "core/eventstore/event_store.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
+#include "core/eventstore/log_db.h"
+#include "core/eventstore/writer.h"
+
+namespace mailbox::eventstore {
+
+// State shared between the writer thread (which moves head) and readers.
+struct EventStore::State {
+  std::atomic<std::uint64_t> head{0};
+  mutable std::mutex mutex;  // guards listeners, next_listener; pairs with head_moved
+  mutable std::condition_variable head_moved;
+  std::map<std::uint64_t, std::function<void(std::uint64_t)>> listeners;
+  std::uint64_t next_listener = 1;
+};
+
+EventStore::EventStore() : state_(std::make_unique<State>()) {}
+
+EventStore::~EventStore() {
+  if (writer_) writer_->stop();
+  writer_.reset();
+  db_.reset();
+}
+
+Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, const StoreOptions& options) {
+  auto db = LogDb::open(path, options);
+  if (!db) return std::unexpected(db.error());
+  auto last = (*db)->last_position();
+  if (!last) return std::unexpected(last.error());
+
+  std::unique_ptr<EventStore> store(new EventStore());
+  store->db_ = std::move(*db);
+  store->state_->head.store(*last);
+  if (!options.read_only) {
+    store->writer_ = std::make_unique<Writer>(*store->db_, options, *last,
+                                              [s = store.get()](std::uint64_t head) { s->on_commit(head); });
+  }
+  return store;
+}
+
+void EventStore::on_commit(std::uint64_t head) {
+  state_->head.store(head, std::memory_order_release);
+  std::lock_guard lock(state_->mutex);
+  for (auto& [id, listener] : state_->listeners) listener(head);
+  state_->head_moved.notify_all();
+}
+
+namespace {
+
+Result<AppendResult> single(Result<TransactionResult>&& r) {
+  if (!r) return std::unexpected(std::move(r.error()));
+  return r->streams.front();
+}
+
+Transaction as_transaction(StreamAppend request) {
+  Transaction txn;
+  txn.streams.push_back(std::move(request));
+  return txn;
+}
+
+}  // namespace
+
+void EventStore::commit_async(Transaction txn, CommitCallback done) {
+  if (!writer_) {
+    done(fail(Code::unavailable, "the event store is open read-only"));
+    return;
+  }
+  writer_->submit(std::move(txn), std::move(done));
+}
+
+Result<TransactionResult> EventStore::commit(Transaction txn) {
+  std::promise<Result<TransactionResult>> promise;
+  auto future = promise.get_future();
+  commit_async(std::move(txn), [&promise](Result<TransactionResult> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void EventStore::append_async(StreamAppend request, AppendCallback done) {
+  commit_async(as_transaction(std::move(request)),
+               [done = std::move(done)](Result<TransactionResult> r) { done(single(std::move(r))); });
+}
+
+std::future<Result<AppendResult>> EventStore::append_future(StreamAppend request) {
+  auto promise = std::make_shared<std::promise<Result<AppendResult>>>();
+  auto future = promise->get_future();
+  append_async(std::move(request), [promise](Result<AppendResult> r) { promise->set_value(std::move(r)); });
+  return future;
+}
+
+Result<AppendResult> EventStore::append(std::string stream, ExpectedVersion expected,
+                                        std::vector<NewEvent> events) {
+  return single(commit(as_transaction(StreamAppend{std::move(stream), expected, std::move(events)})));
+}
+
+std::uint64_t EventStore::head() const { return state_->head.load(std::memory_order_acquire); }
+
+Status EventStore::scan_log(std::uint64_t from, std::size_t max_count,
+                            const std::function<bool(RecordedEvent&&)>& visit) const {
+  return db_->scan_log(from, head(), max_count, visit);
+}
+
+Result<std::vector<RecordedEvent>> EventStore::read_log(std::uint64_t from, std::size_t max_count) const {
+  std::vector<RecordedEvent> events;
+  auto s = scan_log(from, max_count, [&](RecordedEvent&& e) {
+    events.push_back(std::move(e));
+    return true;
+  });
+  if (!s) return std::unexpected(s.error());
+  return events;
+}
+
+Result<std::vector<RecordedEvent>> EventStore::read_stream(std::string_view stream, std::uint64_t from_version,
+                                                           std::size_t max_count) const {
+  const std::uint64_t upto = head();
+  auto positions = db_->stream_positions(stream, from_version, max_count);
+  if (!positions) return std::unexpected(positions.error());
+  std::vector<RecordedEvent> events;
+  events.reserve(positions->size());
+  for (auto pos : *positions) {
+    if (pos > upto) break;
+    auto e = db_->read_event(pos);
+    if (!e) return std::unexpected(e.error());
+    events.push_back(std::move(*e));
+  }
+  return events;
+}
+
+Result<RecordedEvent> EventStore::read_event(std::uint64_t position) const {
+  if (position == 0 || position > head())
+    return fail(Code::not_found, "no event at position " + std::to_string(position));
+  return db_->read_event(position);
+}
+
+Result<std::uint64_t> EventStore::stream_version(std::string_view stream) const {
+  return db_->stream_version(stream);
+}
+
+Result<std::optional<std::uint64_t>> EventStore::checkpoint(std::string_view name) const {
+  return db_->checkpoint(name);
+}
+
+bool EventStore::wait_for(std::uint64_t position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->head_moved.wait_for(lock, timeout, [&] { return head() >= position; });
+}
+
+EventStore::Subscription EventStore::subscribe(std::function<void(std::uint64_t)> on_commit) {
+  std::lock_guard lock(state_->mutex);
+  const std::uint64_t id = state_->next_listener++;
+  state_->listeners.emplace(id, std::move(on_commit));
+  return Subscription(this, id);
+}
+
+void EventStore::unsubscribe(std::uint64_t id) {
+  std::lock_guard lock(state_->mutex);
+  state_->listeners.erase(id);
+}
+
+EventStore::Subscription::Subscription(Subscription&& other) noexcept
+    : store_(std::exchange(other.store_, nullptr)), id_(other.id_) {}
+
+EventStore::Subscription& EventStore::Subscription::operator=(Subscription&& other) noexcept {
+  if (this != &other) {
+    reset();
+    store_ = std::exchange(other.store_, nullptr);
+    id_ = other.id_;
+  }
+  return *this;
+}
+
+EventStore::Subscription::~Subscription() { reset(); }
+
+void EventStore::Subscription::reset() {
+  if (store_) store_->unsubscribe(id_);
+  store_ = nullptr;
+}
+
+Status EventStore::refresh() {
+  if (!db_->read_only()) return {};
+  if (auto s = db_->catch_up(); !s) return s;
+  auto last = db_->last_position();
+  if (!last) return std::unexpected(last.error());
+  if (*last != head()) on_commit(*last);
+  return {};
+}
+
+WriterStats EventStore::writer_stats() const { return writer_ ? writer_->stats() : WriterStats{}; }
+
+}  // namespace mailbox::eventstore

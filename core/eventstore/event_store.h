@@ -1,0 +1,125 @@
+#pragma once
+// The event store: one durable, append-only log of events, grouped into streams.
+//
+// Appends go through one writer thread that commits everything queued in one synced
+// RocksDB WriteBatch (group commit). An append is acknowledged only once it is on disk.
+// Global positions are 1, 2, 3, ... without gaps, in commit order.
+//
+// Thread-safety: every method may be called from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/eventstore/options.h"
+#include "core/eventstore/status.h"
+#include "core/eventstore/types.h"
+
+namespace mailbox::eventstore {
+
+class LogDb;
+class Writer;
+
+class EventStore {
+ public:
+  using AppendCallback = std::function<void(Result<AppendResult>)>;
+  using CommitCallback = std::function<void(Result<TransactionResult>)>;
+
+  // Opens the log at path (a folder), creating it if allowed. Recovery after a crash
+  // reads only the last log key: it costs the same whatever the log's size.
+  // Errors: not_found (no log and create_if_missing is false), invalid_argument (the
+  // folder holds another database), unavailable (another process holds the folder).
+  static Result<std::unique_ptr<EventStore>> open(const std::string& path,
+                                                  const StoreOptions& options = {});
+  // Commits whatever is queued, then closes.
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // ---- Appends -------------------------------------------------------------------
+  // Appends events to one stream if its version matches expected. Blocks until the
+  // events are durable. Errors: aborted (version mismatch; current_version is set),
+  // invalid_argument (malformed request, or event ids partly stored by another append),
+  // unavailable (store closed, or refusing appends after a storage write error).
+  // An event id stored before makes the call return the original result with
+  // duplicate = true and write nothing.
+  Result<AppendResult> append(std::string stream, ExpectedVersion expected, std::vector<NewEvent> events);
+  // As append, without blocking: done runs on the writer thread once durable or refused
+  // (or on this thread, before returning, for a malformed request or a closed store).
+  // REQUIRES: done neither throws nor blocks; it must not wait for another append.
+  void append_async(StreamAppend request, AppendCallback done);
+  std::future<Result<AppendResult>> append_future(StreamAppend request);
+
+  // Appends to several streams and writes checkpoints in one atomic batch: all of it
+  // is committed or none. Every stream's expected version must match; a stream whose
+  // event ids are already stored counts as done and returns its original result.
+  Result<TransactionResult> commit(Transaction txn);
+  void commit_async(Transaction txn, CommitCallback done);
+
+  // ---- Reads ---------------------------------------------------------------------
+  // The last durable position (0 for an empty log). Reads never return events past it.
+  std::uint64_t head() const;
+  // Up to max_count events with position >= from, in order.
+  Result<std::vector<RecordedEvent>> read_log(std::uint64_t from, std::size_t max_count) const;
+  // Visits events with position >= from in order, up to max_count, while visit returns true.
+  Status scan_log(std::uint64_t from, std::size_t max_count,
+                  const std::function<bool(RecordedEvent&&)>& visit) const;
+  // Up to max_count events of one stream with version >= from_version, in order.
+  Result<std::vector<RecordedEvent>> read_stream(std::string_view stream, std::uint64_t from_version,
+                                                 std::size_t max_count) const;
+  Result<RecordedEvent> read_event(std::uint64_t position) const;
+  // The number of events in the stream (0: no such stream).
+  Result<std::uint64_t> stream_version(std::string_view stream) const;
+  // The position stored under a checkpoint name, if any.
+  Result<std::optional<std::uint64_t>> checkpoint(std::string_view name) const;
+
+  // ---- Subscriptions -------------------------------------------------------------
+  // Blocks until head() >= position or the timeout passes; returns head() >= position.
+  bool wait_for(std::uint64_t position, std::chrono::milliseconds timeout) const;
+
+  // A registration of a commit listener; unregisters when destroyed.
+  class Subscription {
+   public:
+    Subscription() = default;
+    Subscription(Subscription&&) noexcept;
+    Subscription& operator=(Subscription&&) noexcept;
+    ~Subscription();
+    void reset();
+
+   private:
+    friend class EventStore;
+    Subscription(EventStore* store, std::uint64_t id) : store_(store), id_(id) {}
+    EventStore* store_ = nullptr;
+    std::uint64_t id_ = 0;
+  };
+  // on_commit(head) runs on the writer thread after each durable batch, after head()
+  // has moved. Everything up to head is readable when it runs.
+  // REQUIRES: on_commit is quick and never blocks or appends; typically it wakes a thread.
+  Subscription subscribe(std::function<void(std::uint64_t head)> on_commit);
+
+  // ---- Read-only instances ---------------------------------------------------------
+  // With StoreOptions::read_only: picks up what the writing process has committed
+  // since, and moves head(). Does nothing on a writable store.
+  Status refresh();
+
+  // Counters of the writer (zero when read-only).
+  WriterStats writer_stats() const;
+
+ private:
+  EventStore();
+  void on_commit(std::uint64_t head);
+  void unsubscribe(std::uint64_t id);
+
+  struct State;
+  std::unique_ptr<State> state_;
+  std::unique_ptr<LogDb> db_;
+  std::unique_ptr<Writer> writer_;
+};
+
+}  // namespace mailbox::eventstore

@@ -1,0 +1,220 @@
+#include "core/eventstore/log_db.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+#include "core/eventstore/envelope_codec.h"
+#include "core/eventstore/keys.h"
+
+namespace mailbox::eventstore {
+
+Error to_error(const rocksdb::Status& s, std::string_view doing) {
+  Code code = Code::internal;
+  if (s.IsCorruption()) code = Code::corruption;
+  else if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsAborted() ||
+           s.IsIncomplete() || s.IsShutdownInProgress())
+    code = Code::unavailable;
+  else if (s.IsNotFound()) code = Code::not_found;
+  else if (s.IsInvalidArgument() || s.IsNotSupported()) code = Code::invalid_argument;
+  return Error{code, std::string(doing) + ": " + s.ToString(), std::nullopt};
+}
+
+namespace {
+
+const std::vector<std::string>& family_names() {
+  static const std::vector<std::string> names = {
+      rocksdb::kDefaultColumnFamilyName, keys::kLog, keys::kStreams, keys::kHeads,
+      keys::kDedupe, keys::kCheckpoints};
+  return names;
+}
+
+rocksdb::ColumnFamilyOptions family_options(const std::string& name,
+                                            const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  if (name == keys::kHeads || name == keys::kDedupe) {
+    // Point lookups that mostly miss (a new stream, a new id): bloom filters answer them.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    cf.memtable_prefix_bloom_size_ratio = 0.05;
+    cf.memtable_whole_key_filtering = true;
+  }
+  if (name == keys::kLog) cf.write_buffer_size = 64u << 20;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+std::string random_suffix() {
+  std::random_device rd;
+  return std::to_string(rd()) + std::to_string(rd());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LogDb>> LogDb::open(const std::string& path, const StoreOptions& options) {
+  std::unique_ptr<LogDb> self(new LogDb());
+  self->read_only_ = options.read_only;
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing && !options.read_only;
+  db_options.create_missing_column_families = db_options.create_if_missing;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 5;
+  if (options.env != nullptr) db_options.env = options.env;
+
+  std::vector<std::string> existing;
+  auto listed = rocksdb::DB::ListColumnFamilies(db_options, path, &existing);
+  if (listed.ok()) {
+    if (std::find(existing.begin(), existing.end(), keys::kLog) == existing.end())
+      return fail(Code::invalid_argument, "'" + path + "' holds a database that is not a mailbox log");
+  } else if (!db_options.create_if_missing) {
+    return fail(Code::not_found, "no mailbox log at '" + path + "'");
+  }
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : family_names()) families.emplace_back(name, family_options(name, cache));
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    db_options.max_open_files = -1;  // required of a secondary instance
+    self->secondary_path_ = (std::filesystem::temp_directory_path() /
+                             ("mailbox-secondary-" + random_suffix())).string();
+    s = rocksdb::DB::OpenAsSecondary(db_options, path, self->secondary_path_, families,
+                                     &self->handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, path, families, &self->handles_, &raw);
+  }
+  if (!s.ok()) {
+    if (s.ToString().find("lock") != std::string::npos)
+      return fail(Code::unavailable,
+                  "the data folder '" + path + "' is in use by another process: " + s.ToString());
+    return std::unexpected(to_error(s, "opening the log at '" + path + "'"));
+  }
+  self->db_.reset(raw);
+  return self;
+}
+
+LogDb::~LogDb() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+    db_.reset();
+  }
+  if (!secondary_path_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_path_, ec);
+  }
+}
+
+Status LogDb::catch_up() {
+  if (!read_only_) return {};
+  auto s = db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return std::unexpected(to_error(s, "catching up with the primary"));
+  return {};
+}
+
+Result<std::uint64_t> LogDb::last_position() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log()));
+  it->SeekToLast();
+  if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading the log head"));
+  if (!it->Valid()) return 0;
+  auto pos = keys::decode_u64(std::string_view(it->key().data(), it->key().size()));
+  if (!pos) return fail(Code::corruption, "log key is not 8 bytes");
+  return *pos;
+}
+
+Result<std::uint64_t> LogDb::stream_version(std::string_view stream) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), heads(), rocksdb::Slice(stream.data(), stream.size()), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return std::unexpected(to_error(s, "reading a stream head"));
+  auto v = keys::decode_u64(value);
+  if (!v) return fail(Code::corruption, "stream head value is not 8 bytes");
+  return *v;
+}
+
+Result<std::optional<AppendResult>> LogDb::find_event_id(const EventId& id) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), dedupe(),
+                    rocksdb::Slice(reinterpret_cast<const char*>(id.data()), id.size()), &value);
+  if (s.IsNotFound()) return std::optional<AppendResult>{};
+  if (!s.ok()) return std::unexpected(to_error(s, "reading an event id"));
+  auto r = keys::decode_dedupe_value(value);
+  if (!r) return fail(Code::corruption, "event id value is not 24 bytes");
+  r->duplicate = true;
+  return r;
+}
+
+Result<std::optional<std::uint64_t>> LogDb::checkpoint(std::string_view name) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), checkpoints(), rocksdb::Slice(name.data(), name.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::uint64_t>{};
+  if (!s.ok()) return std::unexpected(to_error(s, "reading a checkpoint"));
+  auto v = keys::decode_u64(value);
+  if (!v) return fail(Code::corruption, "checkpoint value is not 8 bytes");
+  return v;
+}
+
+Status LogDb::scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_count,
+                       const std::function<bool(RecordedEvent&&)>& visit) const {
+  if (from == 0) from = 1;
+  if (from > upto || max_count == 0) return {};
+  const std::string start = keys::encode_u64(from);
+  const std::string end = keys::encode_u64(upto + 1);
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = upto == UINT64_MAX ? nullptr : &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log()));
+  std::size_t count = 0;
+  std::uint64_t expected = from;
+  for (it->Seek(start); it->Valid() && count < max_count; it->Next(), ++count) {
+    auto pos = keys::decode_u64(std::string_view(it->key().data(), it->key().size()));
+    if (!pos || *pos != expected)
+      return fail(Code::corruption, "log gap or bad key at position " + std::to_string(expected));
+    auto event = decode_envelope(std::string_view(it->value().data(), it->value().size()));
+    if (!event) return std::unexpected(event.error());
+    if (event->position != *pos)
+      return fail(Code::corruption, "envelope position differs from its key at " + std::to_string(*pos));
+    ++expected;
+    if (!visit(std::move(*event))) return {};
+  }
+  if (!it->status().ok()) return std::unexpected(to_error(it->status(), "scanning the log"));
+  return {};
+}
+
+Result<std::vector<std::uint64_t>> LogDb::stream_positions(std::string_view stream,
+                                                           std::uint64_t from_version,
+                                                           std::size_t max_count) const {
+  std::vector<std::uint64_t> positions;
+  if (max_count == 0) return positions;
+  const std::string start = keys::stream_key(stream, std::max<std::uint64_t>(from_version, 1));
+  const std::string end = keys::stream_key(stream, UINT64_MAX);
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams()));
+  for (it->Seek(start); it->Valid() && positions.size() < max_count; it->Next()) {
+    auto pos = keys::decode_u64(std::string_view(it->value().data(), it->value().size()));
+    if (!pos) return fail(Code::corruption, "stream index value is not 8 bytes");
+    positions.push_back(*pos);
+  }
+  if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading a stream"));
+  return positions;
+}
+
+Result<RecordedEvent> LogDb::read_event(std::uint64_t position) const {
+  rocksdb::PinnableSlice value;
+  auto s = db_->Get(rocksdb::ReadOptions(), log(), keys::encode_u64(position), &value);
+  if (s.IsNotFound()) return fail(Code::not_found, "no event at position " + std::to_string(position));
+  if (!s.ok()) return std::unexpected(to_error(s, "reading the log"));
+  return decode_envelope(std::string_view(value.data(), value.size()));
+}
+
+}  // namespace mailbox::eventstore

@@ -1,0 +1,66 @@
+#pragma once
+// The RocksDB database behind the log: opening it with its column families, and the
+// point reads both the writer and readers need. Internal to core/eventstore.
+
+#include <rocksdb/db.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/eventstore/options.h"
+#include "core/eventstore/status.h"
+#include "core/eventstore/types.h"
+
+namespace mailbox::eventstore {
+
+// Converts a RocksDB status into our error, prefixed with what was being done.
+Error to_error(const rocksdb::Status& s, std::string_view doing);
+
+class LogDb {
+ public:
+  // Opens (or creates) the log database at path. Thread-safe once opened.
+  static Result<std::unique_ptr<LogDb>> open(const std::string& path, const StoreOptions& options);
+  ~LogDb();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* log() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* streams() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* heads() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* dedupe() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* checkpoints() const { return handles_[5]; }
+  bool read_only() const { return read_only_; }
+
+  // For a read-only (secondary) instance: catch up with what the primary has written.
+  Status catch_up();
+
+  // The highest position stored (0: empty log). Cost: one seek.
+  Result<std::uint64_t> last_position() const;
+  // The stream's version on disk (0: no such stream). Cost: one point lookup.
+  Result<std::uint64_t> stream_version(std::string_view stream) const;
+  // The stored result of the append that carried this event id, if any.
+  Result<std::optional<AppendResult>> find_event_id(const EventId& id) const;
+  Result<std::optional<std::uint64_t>> checkpoint(std::string_view name) const;
+
+  // Calls visit for each event with from <= position <= upto, in order, at most max_count
+  // times; stops early when visit returns false.
+  Status scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_count,
+                  const std::function<bool(RecordedEvent&&)>& visit) const;
+  // Positions of the stream's events with version >= from_version, in order.
+  Result<std::vector<std::uint64_t>> stream_positions(std::string_view stream,
+                                                      std::uint64_t from_version,
+                                                      std::size_t max_count) const;
+  Result<RecordedEvent> read_event(std::uint64_t position) const;
+
+ private:
+  LogDb() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::string secondary_path_;
+  bool read_only_ = false;
+};
+
+}  // namespace mailbox::eventstore

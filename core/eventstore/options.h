@@ -1,0 +1,30 @@
+#pragma once
+// Options of the event store, with defaults fit for one process on one disk.
+
+#include <cstddef>
+
+namespace rocksdb {
+class Env;
+}
+
+namespace mailbox::eventstore {
+
+struct StoreOptions {
+  // Create the database when the folder holds none. When false, opening a folder
+  // without a log fails with Code::not_found.
+  bool create_if_missing = true;
+  // Open for reading only (no writer thread; appends fail with Code::unavailable).
+  // Another process may hold the folder open for writing at the same time.
+  bool read_only = false;
+  // How many stream heads the writer keeps in memory; misses read them from disk.
+  std::size_t stream_head_cache_capacity = 100'000;
+  // Upper bound on events committed in one group-commit batch.
+  std::size_t max_batch_events = 8192;
+  // RocksDB block cache for the log database, in bytes.
+  std::size_t block_cache_bytes = 64u << 20;
+  // The environment RocksDB writes through; null for the default. Tests use it to
+  // inject storage failures.
+  rocksdb::Env* env = nullptr;
+};
+
+}  // namespace mailbox::eventstore

@@ -1,0 +1,17 @@
+#include "core/eventstore/status.h"
+
+namespace mailbox::eventstore {
+
+const char* code_name(Code code) {
+  switch (code) {
+    case Code::invalid_argument: return "invalid_argument";
+    case Code::not_found: return "not_found";
+    case Code::aborted: return "aborted";
+    case Code::unavailable: return "unavailable";
+    case Code::corruption: return "corruption";
+    case Code::internal: return "internal";
+  }
+  return "unknown";
+}
+
+}  // namespace mailbox::eventstore

@@ -1,0 +1,101 @@
+#pragma once
+// Value types of the event store: what callers append and what they read back.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/eventstore/event_id.h"
+
+namespace mailbox::eventstore {
+
+// The version a stream must have for an append to go through. A stream's version is
+// the number of events in it: 0 for a stream that does not exist, 1 after its first event.
+struct ExpectedVersion {
+  enum class Kind { any, no_stream, exact };
+  Kind kind = Kind::any;
+  std::uint64_t version = 0;  // only for Kind::exact
+
+  static ExpectedVersion any() { return {Kind::any, 0}; }
+  static ExpectedVersion no_stream() { return {Kind::no_stream, 0}; }
+  static ExpectedVersion exactly(std::uint64_t v) { return {Kind::exact, v}; }
+  bool matches(std::uint64_t current) const {
+    switch (kind) {
+      case Kind::any: return true;
+      case Kind::no_stream: return current == 0;
+      case Kind::exact: return current == version;
+    }
+    return false;
+  }
+};
+
+// One event as a caller hands it to append.
+struct NewEvent {
+  std::string type;     // required, e.g. "Sent"
+  std::string payload;  // opaque bytes
+  // Supplied: the store remembers it and a later append carrying it again returns the
+  // original result and writes nothing. Absent: a fresh random id, nothing remembered.
+  std::optional<EventId> id;
+  EventId correlation_id{};               // zero: none
+  std::uint64_t causation_position = 0;   // zero: none
+  std::string principal;                  // who issued it; may be empty
+};
+
+// Events for one stream, guarded by an expected version.
+struct StreamAppend {
+  std::string stream;  // 1..1024 bytes, no NUL byte
+  ExpectedVersion expected;
+  std::vector<NewEvent> events;  // at least one
+};
+
+// A follower's position, written atomically with the events of a transaction.
+struct Checkpoint {
+  std::string name;  // 1..1024 bytes
+  std::uint64_t position = 0;
+};
+
+// Several stream appends and checkpoints committed all together or not at all.
+// Each stream may appear once.
+struct Transaction {
+  std::vector<StreamAppend> streams;
+  std::vector<Checkpoint> checkpoints;
+};
+
+struct AppendResult {
+  std::uint64_t first_position = 0;
+  std::uint64_t last_position = 0;
+  std::uint64_t stream_version = 0;  // the stream's version after the append
+  bool duplicate = false;            // these event ids were stored by an earlier append
+
+  bool operator==(const AppendResult&) const = default;
+};
+
+struct TransactionResult {
+  std::vector<AppendResult> streams;  // one per StreamAppend, in order
+};
+
+// One event as stored in the log.
+struct RecordedEvent {
+  std::uint64_t position = 0;
+  std::string stream;
+  std::uint64_t version = 0;
+  std::string type;
+  EventId id{};
+  std::int64_t timestamp_us = 0;
+  EventId correlation_id{};
+  std::uint64_t causation_position = 0;
+  std::string principal;
+  std::string payload;
+};
+
+// Counters of the writer, for metrics.
+struct WriterStats {
+  std::uint64_t batches = 0;       // synced WriteBatches written
+  std::uint64_t transactions = 0;  // transactions committed (not refused)
+  std::uint64_t events = 0;        // events appended
+  std::uint64_t write_micros = 0;  // time spent in synced writes, in total
+};
+
+}  // namespace mailbox::eventstore

@@ -1,0 +1,318 @@
+#include "core/eventstore/writer.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/eventstore/envelope_codec.h"
+#include "core/eventstore/keys.h"
+
+namespace mailbox::eventstore {
+
+namespace {
+
+struct IdHash {
+  std::size_t operator()(const EventId& id) const {
+    std::uint64_t a, b;
+    std::memcpy(&a, id.data(), 8);
+    std::memcpy(&b, id.data() + 8, 8);
+    return a ^ (b * 0x9e3779b97f4a7c15ULL);
+  }
+};
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+std::int64_t now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+rocksdb::Slice slice(const EventId& id) { return {reinterpret_cast<const char*>(id.data()), id.size()}; }
+
+// Where a part's result comes from once the batch is decided.
+struct PartOutcome {
+  AppendResult result;          // final, unless ref_txn >= 0
+  int ref_txn = -1, ref_part = -1;  // a duplicate of a part committed earlier in this batch
+};
+
+struct TxnOutcome {
+  std::optional<Error> error;  // refused
+  bool writes = false;         // contributes to the WriteBatch
+  std::vector<PartOutcome> parts;
+};
+
+}  // namespace
+
+Status validate(const Transaction& txn) {
+  if (txn.streams.empty() && txn.checkpoints.empty())
+    return fail(Code::invalid_argument, "a transaction needs at least one stream append or checkpoint");
+  std::unordered_set<std::string_view> streams;
+  std::unordered_set<EventId, IdHash> ids;
+  for (const auto& part : txn.streams) {
+    if (!keys::valid_name(part.stream))
+      return fail(Code::invalid_argument, "stream name must be 1 to 1024 bytes without a NUL byte");
+    if (!streams.insert(part.stream).second)
+      return fail(Code::invalid_argument, "stream '" + part.stream + "' appears twice in one transaction");
+    if (part.events.empty())
+      return fail(Code::invalid_argument, "an append to '" + part.stream + "' needs at least one event");
+    for (const auto& e : part.events) {
+      if (e.type.empty() || e.type.size() > keys::kMaxNameBytes)
+        return fail(Code::invalid_argument, "event type must be 1 to 1024 bytes");
+      if (e.id) {
+        if (is_nil(*e.id)) return fail(Code::invalid_argument, "event id must not be all zero");
+        if (!ids.insert(*e.id).second)
+          return fail(Code::invalid_argument, "event id " + to_string(*e.id) + " appears twice");
+      }
+    }
+  }
+  for (const auto& cp : txn.checkpoints)
+    if (!keys::valid_name(cp.name))
+      return fail(Code::invalid_argument, "checkpoint name must be 1 to 1024 bytes without a NUL byte");
+  return {};
+}
+
+Writer::Writer(LogDb& db, const StoreOptions& options, std::uint64_t last_position, CommitListener on_commit)
+    : db_(db),
+      options_(options),
+      next_position_(last_position + 1),
+      heads_(options.stream_head_cache_capacity),
+      on_commit_(std::move(on_commit)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::submit(Transaction txn, Completion done) {
+  if (auto ok = validate(txn); !ok) {
+    done(std::unexpected(ok.error()));
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(txn), std::move(done)});
+      if (queue_.size() == 1) wake_.notify_one();
+      return;
+    }
+  }
+  done(fail(Code::unavailable, "the event store is closed"));
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+WriterStats Writer::stats() const {
+  return {batches_.load(std::memory_order_relaxed), transactions_.load(std::memory_order_relaxed),
+          events_.load(std::memory_order_relaxed), write_micros_.load(std::memory_order_relaxed)};
+}
+
+void Writer::run() {
+  std::deque<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is committed
+      std::size_t events = 0;
+      while (!queue_.empty() && (batch.empty() || events < options_.max_batch_events)) {
+        for (const auto& part : queue_.front().txn.streams) events += part.events.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    process(batch);
+    batch.clear();
+  }
+}
+
+Result<std::uint64_t> Writer::current_version(const std::string& stream) {
+  if (auto v = heads_.get(stream)) return *v;
+  auto v = db_.stream_version(stream);
+  if (v) heads_.put(stream, *v);
+  return v;
+}
+
+void Writer::process(std::deque<Pending>& batch) {
+  std::vector<TxnOutcome> outcomes(batch.size());
+  if (failed_) {
+    for (auto& p : batch) p.done(std::unexpected(*failed_));
+    return;
+  }
+
+  rocksdb::WriteBatch wb;
+  EnvelopeEncoder encoder;
+  const std::int64_t timestamp = now_micros();
+  std::uint64_t next = next_position_;
+  // Versions of streams appended to in this batch, and ids stored by it.
+  std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> overlay;
+  std::unordered_map<EventId, std::pair<int, int>, IdHash> batch_ids;
+  std::uint64_t batch_events = 0, batch_txns = 0;
+
+  auto version_of = [&](const std::string& stream) -> Result<std::uint64_t> {
+    if (auto it = overlay.find(stream); it != overlay.end()) return it->second;
+    return current_version(stream);
+  };
+
+  for (std::size_t t = 0; t < batch.size(); ++t) {
+    const Transaction& txn = batch[t].txn;
+    TxnOutcome& out = outcomes[t];
+    out.parts.resize(txn.streams.size());
+    std::vector<bool> is_new(txn.streams.size(), false);
+    std::vector<std::uint64_t> base(txn.streams.size(), 0);
+
+    // Phase 1: decide every part without writing anything.
+    for (std::size_t p = 0; p < txn.streams.size() && !out.error; ++p) {
+      const StreamAppend& part = txn.streams[p];
+      std::size_t supplied = 0, found = 0;
+      std::optional<PartOutcome> first_found;
+      bool consistent = true;
+      for (const auto& e : part.events) {
+        if (!e.id) continue;
+        ++supplied;
+        PartOutcome here;
+        if (auto it = batch_ids.find(*e.id); it != batch_ids.end()) {
+          here.ref_txn = it->second.first;
+          here.ref_part = it->second.second;
+        } else {
+          auto stored = db_.find_event_id(*e.id);
+          if (!stored) {
+            out.error = stored.error();
+            break;
+          }
+          if (!*stored) continue;
+          here.result = **stored;
+        }
+        ++found;
+        if (!first_found) first_found = here;
+        else if (first_found->ref_txn != here.ref_txn || first_found->ref_part != here.ref_part ||
+                 first_found->result != here.result)
+          consistent = false;
+      }
+      if (out.error) break;
+      if (found > 0) {
+        if (found != supplied || !consistent) {
+          out.error = Error{Code::invalid_argument,
+                            "some event ids of the append to '" + part.stream +
+                                "' were already stored by a different append",
+                            std::nullopt};
+          break;
+        }
+        out.parts[p] = *first_found;
+        continue;
+      }
+      auto current = version_of(part.stream);
+      if (!current) {
+        out.error = current.error();
+        break;
+      }
+      if (!part.expected.matches(*current)) {
+        std::string want = part.expected.kind == ExpectedVersion::Kind::no_stream
+                               ? "no stream"
+                               : "version " + std::to_string(part.expected.version);
+        out.error = Error{Code::aborted,
+                          "stream '" + part.stream + "' is at version " + std::to_string(*current) +
+                              ", expected " + want,
+                          *current};
+        break;
+      }
+      is_new[p] = true;
+      base[p] = *current;
+    }
+    if (out.error) continue;
+
+    // Phase 2: the transaction goes into the batch.
+    const std::uint32_t writes_before = wb.Count();
+    for (std::size_t p = 0; p < txn.streams.size(); ++p) {
+      if (!is_new[p]) continue;
+      const StreamAppend& part = txn.streams[p];
+      std::uint64_t version = base[p];
+      const std::uint64_t first = next;
+      for (const auto& e : part.events) {
+        ++version;
+        const std::uint64_t position = next++;
+        const EventId id = e.id ? *e.id : new_event_id();
+        const std::string key = keys::encode_u64(position);
+        wb.Put(db_.log(), key, encoder.encode(position, part.stream, version, e, id, timestamp));
+        wb.Put(db_.streams(), keys::stream_key(part.stream, version), key);
+      }
+      batch_events += part.events.size();
+      wb.Put(db_.heads(), part.stream, keys::encode_u64(version));
+      AppendResult result{first, next - 1, version, false};
+      const std::string dedupe_value = keys::encode_dedupe_value(result);
+      for (const auto& e : part.events) {
+        if (!e.id) continue;
+        wb.Put(db_.dedupe(), slice(*e.id), dedupe_value);
+        batch_ids.emplace(*e.id, std::pair<int, int>(static_cast<int>(t), static_cast<int>(p)));
+      }
+      overlay[part.stream] = version;
+      out.parts[p].result = result;
+    }
+    for (const auto& cp : txn.checkpoints) wb.Put(db_.checkpoints(), cp.name, keys::encode_u64(cp.position));
+    out.writes = wb.Count() > writes_before;
+    ++batch_txns;
+  }
+
+  std::optional<Error> write_error;
+  if (wb.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const auto started = std::chrono::steady_clock::now();
+    auto s = db_.db()->Write(wo, &wb);
+    write_micros_.fetch_add(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count(),
+                            std::memory_order_relaxed);
+    if (s.ok()) {
+      next_position_ = next;
+      for (auto& [stream, version] : overlay) heads_.put(stream, version);
+      batches_.fetch_add(1, std::memory_order_relaxed);
+      events_.fetch_add(batch_events, std::memory_order_relaxed);
+      transactions_.fetch_add(batch_txns, std::memory_order_relaxed);
+      if (on_commit_) on_commit_(next_position_ - 1);
+    } else {
+      Error e = to_error(s, "storage write failed");
+      e.code = Code::unavailable;
+      e.message += "; the store refuses appends until it is reopened";
+      failed_ = e;
+      write_error = e;
+      heads_.clear();
+    }
+  }
+
+  for (std::size_t t = 0; t < batch.size(); ++t) {
+    TxnOutcome& out = outcomes[t];
+    if (out.error) {
+      batch[t].done(std::unexpected(*out.error));
+      continue;
+    }
+    bool depends_on_batch = out.writes;
+    TransactionResult result;
+    for (auto& part : out.parts) {
+      if (part.ref_txn >= 0) {
+        depends_on_batch = true;
+        AppendResult original = outcomes[part.ref_txn].parts[part.ref_part].result;
+        original.duplicate = true;
+        result.streams.push_back(original);
+      } else {
+        result.streams.push_back(part.result);
+      }
+    }
+    if (write_error && depends_on_batch) batch[t].done(std::unexpected(*write_error));
+    else batch[t].done(std::move(result));
+  }
+}
+
+}  // namespace mailbox::eventstore

@@ -1,0 +1,104 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/eventstore/event_store.h"
+#include "tests/support/events.h"
+#include "tests/support/temp_dir.h"
+
+using namespace mailbox::eventstore;
+using mailbox::testing::event;
+using mailbox::testing::event_with_id;
+using mailbox::testing::TempDir;
+
+TEST_CASE("a retried append returns the original result and writes nothing, also after reopening") {
+  TempDir dir;
+  const EventId a = new_event_id(), b = new_event_id();
+  AppendResult original;
+  {
+    auto store = std::move(EventStore::open(dir.str()).value());
+    REQUIRE(store->append("other", ExpectedVersion::any(), {event()}).has_value());
+    original = store->append("s", ExpectedVersion::no_stream(), {event_with_id(a), event_with_id(b)}).value();
+    CHECK(original.first_position == 2);
+    CHECK_FALSE(original.duplicate);
+
+    auto retry = store->append("s", ExpectedVersion::no_stream(), {event_with_id(a), event_with_id(b)});
+    REQUIRE(retry.has_value());
+    CHECK(retry->duplicate);
+    CHECK(retry->first_position == original.first_position);
+    CHECK(retry->last_position == original.last_position);
+    CHECK(retry->stream_version == original.stream_version);
+    CHECK(store->head() == 3);
+  }
+  auto store = std::move(EventStore::open(dir.str()).value());
+  auto retry = store->append("s", ExpectedVersion::exactly(0), {event_with_id(a), event_with_id(b)});
+  REQUIRE(retry.has_value());
+  CHECK(retry->duplicate);
+  CHECK(retry->first_position == 2);
+  CHECK(retry->stream_version == 2);
+  CHECK(store->head() == 3);
+  CHECK(store->read_log(1, 10).value().size() == 3);
+
+  SUBCASE("ids partly stored by another append are refused") {
+    auto mixed = store->append("s", ExpectedVersion::any(), {event_with_id(a), event_with_id(new_event_id())});
+    REQUIRE_FALSE(mixed.has_value());
+    CHECK(mixed.error().code == Code::invalid_argument);
+    CHECK(store->head() == 3);
+  }
+  SUBCASE("a duplicate stream in a transaction still lets the rest and its checkpoint commit") {
+    Transaction txn;
+    txn.streams.push_back({"s", ExpectedVersion::no_stream(), {event_with_id(a), event_with_id(b)}});
+    txn.streams.push_back({"t", ExpectedVersion::no_stream(), {event()}});
+    txn.checkpoints.push_back({"cp", 3});
+    auto r = store->commit(txn).value();
+    CHECK(r.streams[0].duplicate);
+    CHECK(r.streams[0].first_position == 2);
+    CHECK(r.streams[1].first_position == 4);
+    CHECK(store->checkpoint("cp").value() == 3);
+  }
+}
+
+TEST_CASE("unrelated callers racing with the same event ids store each id once") {
+  TempDir dir;
+  auto store = std::move(EventStore::open(dir.str()).value());
+  constexpr int kIds = 60, kThreads = 6;
+  std::vector<EventId> ids;
+  for (int i = 0; i < kIds; ++i) ids.push_back(new_event_id());
+
+  std::mutex mutex;
+  std::map<int, std::vector<AppendResult>> results;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      std::vector<std::future<Result<AppendResult>>> futures;
+      for (int i = 0; i < kIds; ++i) {
+        const int k = (i + t * 7) % kIds;  // each thread in its own order
+        futures.push_back(store->append_future(
+            {"idem-" + std::to_string(k), ExpectedVersion::any(), {event_with_id(ids[k], "thread " + std::to_string(t))}}));
+      }
+      for (int i = 0; i < kIds; ++i) {
+        const int k = (i + t * 7) % kIds;
+        auto r = futures[i].get();
+        CHECK(r.has_value());
+        if (!r) continue;
+        std::lock_guard lock(mutex);
+        results[k].push_back(*r);
+      }
+    });
+  for (auto& t : threads) t.join();
+
+  CHECK(store->head() == kIds);
+  for (int k = 0; k < kIds; ++k) {
+    REQUIRE(results[k].size() == kThreads);
+    int originals = 0;
+    for (const auto& r : results[k]) {
+      originals += r.duplicate ? 0 : 1;
+      CHECK(r.first_position == results[k][0].first_position);
+      CHECK(r.stream_version == 1);
+    }
+    CHECK(originals == 1);
+    CHECK(store->stream_version("idem-" + std::to_string(k)).value() == 1);
+  }
+}

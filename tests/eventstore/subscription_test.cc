@@ -1,0 +1,83 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/eventstore/event_store.h"
+#include "tests/support/events.h"
+#include "tests/support/temp_dir.h"
+
+using namespace mailbox::eventstore;
+using mailbox::testing::events;
+using mailbox::testing::TempDir;
+
+TEST_CASE("a follower woken by commits sees every event once, in order, without gaps") {
+  TempDir dir;
+  auto store = std::move(EventStore::open(dir.str()).value());
+  constexpr int kWriters = 4, kAppends = 150;
+  constexpr std::uint64_t kTotal = kWriters * kAppends * 2;
+
+  std::vector<std::uint64_t> seen;
+  std::atomic<bool> order_ok{true};
+  std::thread follower([&] {
+    std::uint64_t next = 1;
+    while (next <= kTotal) {
+      if (!store->wait_for(next, std::chrono::seconds(10))) break;
+      auto batch = store->read_log(next, 64).value();
+      for (const auto& e : batch) {
+        if (e.position != next) order_ok = false;
+        seen.push_back(e.position);
+        next = e.position + 1;
+      }
+    }
+  });
+  std::atomic<std::uint64_t> last_notified{0};
+  std::atomic<bool> monotonic{true};
+  auto sub = store->subscribe([&](std::uint64_t head) {
+    if (head <= last_notified.load()) monotonic = false;
+    last_notified = head;
+  });
+
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w)
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kAppends; ++i)
+        CHECK(store->append("w" + std::to_string(w), ExpectedVersion::any(), events(2)).has_value());
+    });
+  for (auto& t : writers) t.join();
+  follower.join();
+
+  CHECK(order_ok);
+  CHECK(monotonic);
+  REQUIRE(seen.size() == kTotal);
+  for (std::uint64_t i = 0; i < kTotal; ++i) CHECK(seen[i] == i + 1);
+  CHECK(last_notified == kTotal);
+}
+
+TEST_CASE("a dropped subscription is no longer called") {
+  TempDir dir;
+  auto store = std::move(EventStore::open(dir.str()).value());
+  int calls = 0;
+  {
+    auto sub = store->subscribe([&](std::uint64_t) { ++calls; });
+    REQUIRE(store->append("s", ExpectedVersion::any(), events(1)).has_value());
+  }
+  REQUIRE(store->append("s", ExpectedVersion::any(), events(1)).has_value());
+  CHECK(calls == 1);
+}
+
+TEST_CASE("a read-only instance follows what the writer commits") {
+  TempDir dir;
+  auto writer = std::move(EventStore::open(dir.str()).value());
+  REQUIRE(writer->append("s", ExpectedVersion::any(), events(2)).has_value());
+  StoreOptions ro;
+  ro.read_only = true;
+  auto reader = std::move(EventStore::open(dir.str(), ro).value());
+  CHECK(reader->head() == 2);
+  REQUIRE(writer->append("s", ExpectedVersion::any(), events(3)).has_value());
+  REQUIRE(reader->refresh().has_value());
+  CHECK(reader->head() == 5);
+  auto log = reader->read_log(3, 10).value();
+  REQUIRE(log.size() == 3);
+  CHECK(log.back().version == 5);
+}

@@ -1,0 +1,99 @@
+#pragma once
+// A RocksDB file system that can fail or hold the writes of write-ahead-log files on
+// demand, for tests of storage errors and group commit.
+
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+namespace mailbox::testing {
+
+class FaultyFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  FaultyFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "FaultyFileSystem"; }
+
+  // Every WAL append and sync fails with an I/O error while set.
+  void fail_wal_writes(bool on) { failing_ = on; }
+  // While held, a WAL sync waits until release(); syncs_waiting() counts the waiters.
+  void hold_syncs() {
+    std::lock_guard lock(mutex_);
+    held_ = true;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
+  int syncs_waiting() {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+  }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewWritableFile(name, options, result, dbg);
+    if (s.ok() && name.size() > 4 && name.ends_with(".log"))
+      *result = std::make_unique<WalFile>(std::move(*result), this);
+    return s;
+  }
+
+  // An Env over this file system, to pass as StoreOptions::env.
+  static std::pair<std::shared_ptr<FaultyFileSystem>, std::unique_ptr<rocksdb::Env>> make() {
+    auto fs = std::make_shared<FaultyFileSystem>();
+    auto env = rocksdb::NewCompositeEnv(fs);
+    return {fs, std::move(env)};
+  }
+
+ private:
+  class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    WalFile(std::unique_ptr<rocksdb::FSWritableFile>&& file, FaultyFileSystem* fs)
+        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs_->failing_) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+      return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+      if (fs_->failing_) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+      return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
+    }
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+      fs_->wait_if_held();
+      if (fs_->failing_) return rocksdb::IOStatus::IOError("injected: sync failed");
+      return FSWritableFileOwnerWrapper::Sync(o, dbg);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+      fs_->wait_if_held();
+      if (fs_->failing_) return rocksdb::IOStatus::IOError("injected: sync failed");
+      return FSWritableFileOwnerWrapper::Fsync(o, dbg);
+    }
+
+   private:
+    FaultyFileSystem* fs_;
+  };
+
+  void wait_if_held() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    cv_.wait(lock, [&] { return !held_; });
+    --waiting_;
+  }
+
+  std::atomic<bool> failing_{false};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  int waiting_ = 0;
+};
+
+}  // namespace mailbox::testing
