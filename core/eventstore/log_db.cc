@@ -44,6 +44,9 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name,
     cf.memtable_whole_key_filtering = true;
   }
   if (name == keys::kLog) cf.write_buffer_size = 64u << 20;
+  // LZ4 costs less CPU than the default Snappy at a similar ratio; flushes and
+  // compactions share the cores with the writer.
+  cf.compression = rocksdb::kLZ4Compression;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
 }

@@ -1,0 +1,214 @@
+// append: durable appends through the event store at 1, 64 and 1024 appends in flight,
+// beside raw RocksDB synced WriteBatches of 1000 x 200-byte values on the same disk in
+// the same run (the durable-append ceiling of this machine).
+//
+//   append [--seconds S] [--dir DIR] [--json FILE]
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <string>
+
+#include "bench/report.h"
+#include "core/eventstore/event_store.h"
+
+namespace es = mailbox::eventstore;
+using Clock = std::chrono::steady_clock;
+using mailbox::bench::percentile;
+using mailbox::bench::Report;
+using mailbox::bench::Row;
+
+namespace {
+
+constexpr std::size_t kPayloadBytes = 200;
+
+struct Options {
+  double seconds = 3;
+  std::string dir;
+  std::string json;
+};
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string fresh_dir(const std::string& root, const std::string& name) {
+  auto path = std::filesystem::path(root) / name;
+  std::filesystem::remove_all(path);
+  return path.string();
+}
+
+// Raw RocksDB: synced WriteBatches of 1000 puts of 200 bytes, for `seconds`.
+double rocksdb_ceiling(const std::string& path, double seconds) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, path, &raw).ok()) {
+    std::fprintf(stderr, "append: cannot open %s\n", path.c_str());
+    std::exit(1);
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  const std::string value(kPayloadBytes, 'v');
+  std::uint64_t key = 0, events = 0;
+  const auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    rocksdb::WriteBatch batch;
+    for (int i = 0; i < 1000; ++i) {
+      char k[8];
+      for (int b = 7; b >= 0; --b) k[7 - b] = static_cast<char>(key >> (8 * b));
+      ++key;
+      batch.Put(rocksdb::Slice(k, 8), value);
+    }
+    if (!db->Write(sync, &batch).ok()) std::exit(1);
+    events += 1000;
+  }
+  const double rate = static_cast<double>(events) / seconds_since(start);
+  db->Close();
+  return rate;
+}
+
+struct EngineResult {
+  double events_per_second = 0;
+  double p50_us = 0, p99_us = 0;
+  std::uint64_t errors = 0;
+};
+
+// A closed loop: `inflight` appends are always outstanding; each completion (on the
+// writer thread) records its latency and submits the next one.
+class ClosedLoop {
+ public:
+  ClosedLoop(es::EventStore& store, std::size_t inflight, double seconds)
+      : store_(store), inflight_(inflight), deadline_(Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                                          std::chrono::duration<double>(seconds))) {
+    event_.type = "Sent";
+    event_.payload.assign(kPayloadBytes, 'p');
+  }
+
+  EngineResult run() {
+    const auto start = Clock::now();
+    outstanding_ = inflight_;
+    for (std::size_t i = 0; i < inflight_; ++i) submit();
+    {
+      std::unique_lock lock(mutex_);
+      finished_.wait(lock, [&] { return outstanding_ == 0; });
+    }
+    EngineResult r;
+    r.events_per_second = static_cast<double>(latencies_.size()) / seconds_since(start);
+    r.p50_us = percentile(latencies_, 50);
+    r.p99_us = percentile(latencies_, 99);
+    r.errors = errors_;
+    return r;
+  }
+
+ private:
+  void submit() {
+    const auto sent = Clock::now();
+    es::StreamAppend request{"message-" + std::to_string(counter_++), es::ExpectedVersion::no_stream(), {event_}};
+    store_.append_async(std::move(request), [this, sent](es::Result<es::AppendResult> r) {
+      // Runs on the writer thread: one thread touches latencies_ and counter_ from here on.
+      const auto now = Clock::now();
+      latencies_.push_back(std::chrono::duration<double, std::micro>(now - sent).count());
+      if (!r) ++errors_;
+      if (now < deadline_ && r) {
+        submit();
+        return;
+      }
+      std::lock_guard lock(mutex_);
+      if (--outstanding_ == 0) finished_.notify_one();
+    });
+  }
+
+  es::EventStore& store_;
+  const std::size_t inflight_;
+  const Clock::time_point deadline_;
+  es::NewEvent event_;
+  std::atomic<std::uint64_t> counter_{0};
+  std::vector<double> latencies_;
+  std::uint64_t errors_ = 0;
+  std::mutex mutex_;
+  std::condition_variable finished_;
+  std::size_t outstanding_ = 0;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "append: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--seconds") o.seconds = std::stod(value());
+    else if (a == "--dir") o.dir = value();
+    else if (a == "--json") o.json = value();
+    else if (a == "--help" || a == "-h") {
+      std::printf("usage: append [--seconds S] [--dir DIR] [--json FILE]\n"
+                  "  durable event-store appends at 1, 64, 1024 in flight vs raw RocksDB synced batches\n");
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "append: unknown option %s (see --help)\n", a.c_str());
+      std::exit(2);
+    }
+  }
+  if (o.dir.empty()) {
+    std::string pattern = "/var/tmp/mailbox-bench-XXXXXX";
+    if (!::mkdtemp(pattern.data())) {
+      std::perror("mkdtemp");
+      std::exit(1);
+    }
+    o.dir = pattern;
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  std::filesystem::create_directories(o.dir);
+  Report report;
+
+  std::fprintf(stderr, "append: raw RocksDB ceiling (%.0f s)...\n", o.seconds);
+  const double ceiling = rocksdb_ceiling(fresh_dir(o.dir, "ceiling"), o.seconds);
+  report.add({"append", "rocksdb sync WriteBatch 1000 x 200 B", ceiling, "events/s", "", std::nullopt});
+
+  for (std::size_t inflight : {1, 64, 1024}) {
+    std::fprintf(stderr, "append: engine, %zu in flight (%.0f s)...\n", inflight, o.seconds);
+    auto store = es::EventStore::open(fresh_dir(o.dir, "engine-" + std::to_string(inflight)));
+    if (!store) {
+      std::fprintf(stderr, "append: %s\n", store.error().message.c_str());
+      return 1;
+    }
+    ClosedLoop loop(**store, inflight, o.seconds);
+    const EngineResult r = loop.run();
+    if (r.errors) std::fprintf(stderr, "append: %llu appends failed\n", static_cast<unsigned long long>(r.errors));
+    const std::string name = "engine appends, " + std::to_string(inflight) + " in flight";
+    report.add({"append", name, r.events_per_second, "events/s", "rocksdb sync WriteBatch 1000 x 200 B",
+                r.events_per_second / ceiling});
+    report.add({"append", name + " p50", r.p50_us, "us", "", std::nullopt});
+    report.add({"append", name + " p99", r.p99_us, "us", "", std::nullopt});
+    const auto stats = (*store)->writer_stats();
+    report.add({"append", name + " events per batch",
+                stats.batches ? static_cast<double>(stats.events) / static_cast<double>(stats.batches) : 0, "events",
+                "", std::nullopt});
+    report.add({"append", name + " synced write per batch",
+                stats.batches ? static_cast<double>(stats.write_micros) / static_cast<double>(stats.batches) : 0, "us",
+                "", std::nullopt});
+  }
+  std::filesystem::remove_all(o.dir);
+
+  report.print();
+  if (!o.json.empty() && !report.write_json(o.json)) return 1;
+  return 0;
+}
