@@ -111,9 +111,10 @@ class ClosedLoop {
  private:
   void submit() {
     const auto sent = Clock::now();
-    es::StreamAppend request{"message-" + std::to_string(counter_++), es::ExpectedVersion::no_stream(), {event_}};
+    // Stream names as the mailbox makes them: "message-" and a time-ordered UUID.
+    es::StreamAppend request{"message-" + es::to_string(es::new_time_ordered_id()), es::ExpectedVersion::no_stream(), {event_}};
     store_.append_async(std::move(request), [this, sent](es::Result<es::AppendResult> r) {
-      // Runs on the writer thread: one thread touches latencies_ and counter_ from here on.
+      // Runs on the writer thread: one thread touches latencies_ from here on.
       const auto now = Clock::now();
       latencies_.push_back(std::chrono::duration<double, std::micro>(now - sent).count());
       if (!r) ++errors_;
@@ -130,7 +131,6 @@ class ClosedLoop {
   const std::size_t inflight_;
   const Clock::time_point deadline_;
   es::NewEvent event_;
-  std::atomic<std::uint64_t> counter_{0};
   std::vector<double> latencies_;
   std::uint64_t errors_ = 0;
   std::mutex mutex_;

@@ -33,7 +33,8 @@ std::string_view EnvelopeEncoder::encode(std::uint64_t position, std::string_vie
   b.Clear();
   auto stream_off = b.CreateString(stream.data(), stream.size());
   auto type_off = b.CreateString(event.type);
-  auto principal_off = b.CreateString(event.principal);
+  // Empty strings and zero ids are left out: absent fields read back as empty/zero.
+  const auto principal_off = event.principal.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(event.principal);
   auto payload_off = b.CreateVector(reinterpret_cast<const std::uint8_t*>(event.payload.data()),
                                     event.payload.size());
   const fb::Id16 event_id = to_fb(id);
@@ -45,9 +46,9 @@ std::string_view EnvelopeEncoder::encode(std::uint64_t position, std::string_vie
   env.add_type(type_off);
   env.add_event_id(&event_id);
   env.add_timestamp_us(timestamp_us);
-  env.add_correlation_id(&correlation);
+  if (!is_nil(event.correlation_id)) env.add_correlation_id(&correlation);
   env.add_causation_position(event.causation_position);
-  env.add_principal(principal_off);
+  if (!event.principal.empty()) env.add_principal(principal_off);
   env.add_payload(payload_off);
   b.Finish(env.Finish());
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};

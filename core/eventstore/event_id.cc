@@ -1,5 +1,8 @@
 #include "core/eventstore/event_id.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <random>
 
 namespace mailbox::eventstore {
@@ -13,6 +16,28 @@ EventId new_event_id() {
   }
   id[6] = static_cast<std::uint8_t>((id[6] & 0x0f) | 0x40);  // version 4
   id[8] = static_cast<std::uint8_t>((id[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return id;
+}
+
+EventId new_time_ordered_id() {
+  // 48 bits of Unix milliseconds, then a 26-bit sequence that restarts each millisecond;
+  // one atomic keeps (milliseconds, sequence) strictly increasing across threads.
+  static std::atomic<std::uint64_t> last{0};
+  const std::uint64_t now_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  std::uint64_t prev = last.load(std::memory_order_relaxed), next;
+  do {
+    next = std::max(prev + 1, now_ms << 26);
+  } while (!last.compare_exchange_weak(prev, next, std::memory_order_relaxed));
+  const std::uint64_t ms = next >> 26;
+  const std::uint64_t seq = next & ((1u << 26) - 1);
+  EventId id = new_event_id();  // random bits for the tail
+  for (int i = 0; i < 6; ++i) id[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  id[6] = static_cast<std::uint8_t>(0x70 | ((seq >> 22) & 0x0f));  // version 7, then 12 sequence bits
+  id[7] = static_cast<std::uint8_t>(seq >> 14);
+  id[8] = static_cast<std::uint8_t>(0x80 | ((seq >> 8) & 0x3f));   // variant, then 14 sequence bits
+  id[9] = static_cast<std::uint8_t>(seq);
   return id;
 }
 

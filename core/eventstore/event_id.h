@@ -14,6 +14,10 @@ using EventId = std::array<std::uint8_t, 16>;
 
 // A fresh random (version 4) UUID. Thread-safe.
 EventId new_event_id();
+// A time-ordered (version 7) UUID: ids made later compare greater, within this process
+// strictly so. Streams named after such ids are cheap to index: new keys land at the
+// end of the index instead of at random places in it. Thread-safe.
+EventId new_time_ordered_id();
 // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case.
 std::string to_string(const EventId& id);
 // Parses the form above or 32 hex digits; nullopt when malformed.

@@ -13,7 +13,6 @@ namespace mailbox::eventstore::keys {
 // Column family names.
 inline constexpr const char* kLog = "log";
 inline constexpr const char* kStreams = "streams";
-inline constexpr const char* kHeads = "heads";
 inline constexpr const char* kDedupe = "dedupe";
 inline constexpr const char* kCheckpoints = "checkpoints";
 

@@ -27,7 +27,7 @@ namespace {
 
 const std::vector<std::string>& family_names() {
   static const std::vector<std::string> names = {
-      rocksdb::kDefaultColumnFamilyName, keys::kLog, keys::kStreams, keys::kHeads,
+      rocksdb::kDefaultColumnFamilyName, keys::kLog, keys::kStreams,
       keys::kDedupe, keys::kCheckpoints};
   return names;
 }
@@ -37,8 +37,9 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name,
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
-  if (name == keys::kHeads || name == keys::kDedupe) {
-    // Point lookups that mostly miss (a new stream, a new id): bloom filters answer them.
+  if (name == keys::kStreams || name == keys::kDedupe) {
+    // Point lookups that mostly miss (is there a first event of this stream? is this id
+    // stored?): bloom filters answer them without reading a block.
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     cf.memtable_prefix_bloom_size_ratio = 0.05;
     cf.memtable_whole_key_filtering = true;
@@ -134,13 +135,20 @@ Result<std::uint64_t> LogDb::last_position() const {
 }
 
 Result<std::uint64_t> LogDb::stream_version(std::string_view stream) const {
+  // Most lookups are for streams that do not exist yet: a point lookup of version 1,
+  // answered by the bloom filters, settles those without an iterator.
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), heads(), rocksdb::Slice(stream.data(), stream.size()), &value);
+  auto s = db_->Get(rocksdb::ReadOptions(), streams(), keys::stream_key(stream, 1), &value);
   if (s.IsNotFound()) return 0;
   if (!s.ok()) return std::unexpected(to_error(s, "reading a stream head"));
-  auto v = keys::decode_u64(value);
-  if (!v) return fail(Code::corruption, "stream head value is not 8 bytes");
-  return *v;
+  const std::string last = keys::stream_key(stream, UINT64_MAX);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams()));
+  it->SeekForPrev(last);
+  if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading a stream head"));
+  const std::string_view key(it->key().data(), it->Valid() ? it->key().size() : 0);
+  if (!it->Valid() || key.size() != last.size() || key.substr(0, stream.size() + 1) != last.substr(0, stream.size() + 1))
+    return fail(Code::corruption, "stream '" + std::string(stream) + "' has version 1 but no head");
+  return *keys::decode_u64(key.substr(key.size() - 8));
 }
 
 Result<std::optional<AppendResult>> LogDb::find_event_id(const EventId& id) const {

@@ -29,9 +29,8 @@ class LogDb {
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* log() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* streams() const { return handles_[2]; }
-  rocksdb::ColumnFamilyHandle* heads() const { return handles_[3]; }
-  rocksdb::ColumnFamilyHandle* dedupe() const { return handles_[4]; }
-  rocksdb::ColumnFamilyHandle* checkpoints() const { return handles_[5]; }
+  rocksdb::ColumnFamilyHandle* dedupe() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* checkpoints() const { return handles_[4]; }
   bool read_only() const { return read_only_; }
 
   // For a read-only (secondary) instance: catch up with what the primary has written.
@@ -39,7 +38,8 @@ class LogDb {
 
   // The highest position stored (0: empty log). Cost: one seek.
   Result<std::uint64_t> last_position() const;
-  // The stream's version on disk (0: no such stream). Cost: one point lookup.
+  // The stream's version on disk (0: no such stream). Cost: one point lookup, and a
+  // seek when the stream exists.
   Result<std::uint64_t> stream_version(std::string_view stream) const;
   // The stored result of the append that carried this event id, if any.
   Result<std::optional<AppendResult>> find_event_id(const EventId& id) const;

@@ -157,7 +157,7 @@ void Writer::process(std::deque<Pending>& batch) {
   const std::int64_t timestamp = now_micros();
   std::uint64_t next = next_position_;
   // Versions of streams appended to in this batch, and ids stored by it.
-  std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> overlay;
+  std::unordered_map<std::string_view, std::uint64_t, StringHash, std::equal_to<>> overlay;  // views into batch
   std::unordered_map<EventId, std::pair<int, int>, IdHash> batch_ids;
   std::uint64_t batch_events = 0, batch_txns = 0;
 
@@ -249,7 +249,6 @@ void Writer::process(std::deque<Pending>& batch) {
         wb.Put(db_.streams(), keys::stream_key(part.stream, version), key);
       }
       batch_events += part.events.size();
-      wb.Put(db_.heads(), part.stream, keys::encode_u64(version));
       AppendResult result{first, next - 1, version, false};
       const std::string dedupe_value = keys::encode_dedupe_value(result);
       for (const auto& e : part.events) {
