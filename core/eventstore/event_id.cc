@@ -41,6 +41,35 @@ EventId new_time_ordered_id() {
   return id;
 }
 
+namespace {
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+EventId derive_event_id(const EventId& source, std::string_view purpose) {
+  std::uint64_t a = 0, b = 0;
+  for (int i = 0; i < 8; ++i) {
+    a = (a << 8) | source[i];
+    b = (b << 8) | source[8 + i];
+  }
+  std::uint64_t salt = 0xcbf29ce484222325ULL;  // FNV-1a of the purpose
+  for (char c : purpose) salt = (salt ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  const std::uint64_t hi = mix(a ^ mix(salt));
+  const std::uint64_t lo = mix(b ^ mix(hi ^ salt));
+  EventId id;
+  for (int i = 0; i < 8; ++i) {
+    id[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+    id[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+  }
+  id[6] = static_cast<std::uint8_t>((id[6] & 0x0f) | 0x80);  // version 8: custom
+  id[8] = static_cast<std::uint8_t>((id[8] & 0x3f) | 0x80);
+  return id;
+}
+
 std::string to_string(const EventId& id) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

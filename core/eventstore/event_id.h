@@ -18,6 +18,10 @@ EventId new_event_id();
 // strictly so. Streams named after such ids are cheap to index: new keys land at the
 // end of the index instead of at random places in it. Thread-safe.
 EventId new_time_ordered_id();
+// An id derived from another id and a purpose, the same every time: events derived from
+// an event (by a policy, on every retry and after every restart) get stable ids, so
+// that the log's deduplication stores them once.
+EventId derive_event_id(const EventId& source, std::string_view purpose);
 // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case.
 std::string to_string(const EventId& id);
 // Parses the form above or 32 hex digits; nullopt when malformed.

@@ -1,25 +1,10 @@
 #include "core/eventstore/event_store.h"
 
-#include <atomic>
-#include <condition_variable>
-#include <map>
-#include <mutex>
 
 #include "core/eventstore/log_db.h"
 #include "core/eventstore/writer.h"
 
 namespace mailbox::eventstore {
-
-// State shared between the writer thread (which moves head) and readers.
-struct EventStore::State {
-  std::atomic<std::uint64_t> head{0};
-  mutable std::mutex mutex;  // guards listeners, next_listener; pairs with head_moved
-  mutable std::condition_variable head_moved;
-  std::map<std::uint64_t, std::function<void(std::uint64_t)>> listeners;
-  std::uint64_t next_listener = 1;
-};
-
-EventStore::EventStore() : state_(std::make_unique<State>()) {}
 
 EventStore::~EventStore() {
   if (writer_) writer_->stop();
@@ -35,19 +20,12 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, co
 
   std::unique_ptr<EventStore> store(new EventStore());
   store->db_ = std::move(*db);
-  store->state_->head.store(*last);
+  store->head_.advance(*last);
   if (!options.read_only) {
     store->writer_ = std::make_unique<Writer>(*store->db_, options, *last,
-                                              [s = store.get()](std::uint64_t head) { s->on_commit(head); });
+                                              [s = store.get()](std::uint64_t head) { s->head_.advance(head); });
   }
   return store;
-}
-
-void EventStore::on_commit(std::uint64_t head) {
-  state_->head.store(head, std::memory_order_release);
-  std::lock_guard lock(state_->mutex);
-  for (auto& [id, listener] : state_->listeners) listener(head);
-  state_->head_moved.notify_all();
 }
 
 namespace {
@@ -97,7 +75,7 @@ Result<AppendResult> EventStore::append(std::string stream, ExpectedVersion expe
   return single(commit(as_transaction(StreamAppend{std::move(stream), expected, std::move(events)})));
 }
 
-std::uint64_t EventStore::head() const { return state_->head.load(std::memory_order_acquire); }
+std::uint64_t EventStore::head() const { return head_.get(); }
 
 Status EventStore::scan_log(std::uint64_t from, std::size_t max_count,
                             const std::function<bool(RecordedEvent&&)>& visit) const {
@@ -145,39 +123,7 @@ Result<std::optional<std::uint64_t>> EventStore::checkpoint(std::string_view nam
 }
 
 bool EventStore::wait_for(std::uint64_t position, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(state_->mutex);
-  return state_->head_moved.wait_for(lock, timeout, [&] { return head() >= position; });
-}
-
-EventStore::Subscription EventStore::subscribe(std::function<void(std::uint64_t)> on_commit) {
-  std::lock_guard lock(state_->mutex);
-  const std::uint64_t id = state_->next_listener++;
-  state_->listeners.emplace(id, std::move(on_commit));
-  return Subscription(this, id);
-}
-
-void EventStore::unsubscribe(std::uint64_t id) {
-  std::lock_guard lock(state_->mutex);
-  state_->listeners.erase(id);
-}
-
-EventStore::Subscription::Subscription(Subscription&& other) noexcept
-    : store_(std::exchange(other.store_, nullptr)), id_(other.id_) {}
-
-EventStore::Subscription& EventStore::Subscription::operator=(Subscription&& other) noexcept {
-  if (this != &other) {
-    reset();
-    store_ = std::exchange(other.store_, nullptr);
-    id_ = other.id_;
-  }
-  return *this;
-}
-
-EventStore::Subscription::~Subscription() { reset(); }
-
-void EventStore::Subscription::reset() {
-  if (store_) store_->unsubscribe(id_);
-  store_ = nullptr;
+  return head_.wait_for(position, timeout);
 }
 
 Status EventStore::refresh() {
@@ -185,7 +131,7 @@ Status EventStore::refresh() {
   if (auto s = db_->catch_up(); !s) return s;
   auto last = db_->last_position();
   if (!last) return std::unexpected(last.error());
-  if (*last != head()) on_commit(*last);
+  head_.advance(*last);
   return {};
 }
 

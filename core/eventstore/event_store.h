@@ -20,6 +20,7 @@
 #include "core/eventstore/options.h"
 #include "core/eventstore/status.h"
 #include "core/eventstore/types.h"
+#include "core/eventstore/watermark.h"
 
 namespace mailbox::eventstore {
 
@@ -82,26 +83,13 @@ class EventStore {
   // ---- Subscriptions -------------------------------------------------------------
   // Blocks until head() >= position or the timeout passes; returns head() >= position.
   bool wait_for(std::uint64_t position, std::chrono::milliseconds timeout) const;
-
-  // A registration of a commit listener; unregisters when destroyed.
-  class Subscription {
-   public:
-    Subscription() = default;
-    Subscription(Subscription&&) noexcept;
-    Subscription& operator=(Subscription&&) noexcept;
-    ~Subscription();
-    void reset();
-
-   private:
-    friend class EventStore;
-    Subscription(EventStore* store, std::uint64_t id) : store_(store), id_(id) {}
-    EventStore* store_ = nullptr;
-    std::uint64_t id_ = 0;
-  };
-  // on_commit(head) runs on the writer thread after each durable batch, after head()
-  // has moved. Everything up to head is readable when it runs.
-  // REQUIRES: on_commit is quick and never blocks or appends; typically it wakes a thread.
-  Subscription subscribe(std::function<void(std::uint64_t head)> on_commit);
+  // The durable head as a watermark: followers wait on it and subscribe to it. Its
+  // listeners run on the writer thread after each durable batch, after head() has
+  // moved, with everything up to the new head readable.
+  // REQUIRES of listeners: quick, never block or append; typically they wake a thread.
+  const Watermark& committed() const { return head_; }
+  using Subscription = Watermark::Subscription;
+  Subscription subscribe(Watermark::Listener on_commit) { return head_.subscribe(std::move(on_commit)); }
 
   // ---- Read-only instances ---------------------------------------------------------
   // With StoreOptions::read_only: picks up what the writing process has committed
@@ -112,12 +100,9 @@ class EventStore {
   WriterStats writer_stats() const;
 
  private:
-  EventStore();
-  void on_commit(std::uint64_t head);
-  void unsubscribe(std::uint64_t id);
+  EventStore() = default;
 
-  struct State;
-  std::unique_ptr<State> state_;
+  Watermark head_;
   std::unique_ptr<LogDb> db_;
   std::unique_ptr<Writer> writer_;
 };

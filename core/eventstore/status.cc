@@ -6,6 +6,8 @@ const char* code_name(Code code) {
   switch (code) {
     case Code::invalid_argument: return "invalid_argument";
     case Code::not_found: return "not_found";
+    case Code::permission_denied: return "permission_denied";
+    case Code::failed_precondition: return "failed_precondition";
     case Code::aborted: return "aborted";
     case Code::unavailable: return "unavailable";
     case Code::corruption: return "corruption";

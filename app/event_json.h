@@ -1,0 +1,28 @@
+#pragma once
+// The one JSON encoder per mailbox event, used by the HTTP API, the replay tool and the
+// Kafka mirror alike.
+
+#include <string>
+
+#include "app/events.h"
+#include "app/json_writer.h"
+#include "core/eventstore/types.h"
+
+namespace mailbox::app {
+
+// The event's fields as a JSON object, camelCase keys, times in RFC 3339:
+// Sent {messageId, sender, receiver, text, sentAt, paymentRef?}, Saved {messageId,
+// sender, receiver, text, sentAt}, Alarmed {alarmId, messageId, phone, kind, channel,
+// alarmedAt}, Read {messageId, receiver, readAt}.
+void write_event_fields(JsonWriter& w, const MailboxEvent& event);
+
+// A stored event: the envelope (position, stream, version, type, eventId, timestamp,
+// correlationId?, causationPosition?, principal?) and "data" with the decoded payload.
+// A payload that fails to decode is shown as "error" instead of "data".
+std::string recorded_event_json(const eventstore::RecordedEvent& event);
+
+// The old services' Kafka shape: {"eventType", "timestamp" (epoch milliseconds), and
+// the event's fields with the old names: "user" for the sender, "receiver", "text", ...}.
+std::string seed_event_json(const eventstore::RecordedEvent& event);
+
+}  // namespace mailbox::app

@@ -1,0 +1,72 @@
+#pragma once
+// The mailbox events as C++ values, and their payload encoding (events.fbs).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/eventstore/status.h"
+#include "core/eventstore/types.h"
+
+namespace mailbox::app {
+
+using eventstore::Code;
+using eventstore::Error;
+using eventstore::Result;
+
+inline constexpr std::string_view kSentType = "Sent";
+inline constexpr std::string_view kSavedType = "Saved";
+inline constexpr std::string_view kAlarmedType = "Alarmed";
+inline constexpr std::string_view kReadType = "Read";
+
+struct Sent {
+  std::string message_id, sender, receiver, text;
+  std::int64_t sent_at_us = 0;
+  std::string payment_ref;
+  bool operator==(const Sent&) const = default;
+};
+
+struct Saved {
+  std::string message_id, sender, receiver, text;
+  std::int64_t sent_at_us = 0;
+  bool operator==(const Saved&) const = default;
+};
+
+enum class AlarmKind { sent, arrived };
+std::string_view to_string(AlarmKind kind);
+
+struct Alarmed {
+  std::string alarm_id, message_id, phone;
+  AlarmKind kind = AlarmKind::sent;
+  std::string channel;
+  std::int64_t alarmed_at_us = 0;
+  bool operator==(const Alarmed&) const = default;
+};
+
+struct Read {
+  std::string message_id, receiver;
+  std::int64_t read_at_us = 0;
+  bool operator==(const Read&) const = default;
+};
+
+using MailboxEvent = std::variant<Sent, Saved, Alarmed, Read>;
+
+// The envelope type string of an event.
+std::string_view type_of(const MailboxEvent& event);
+// The payload bytes of an event.
+std::string encode(const MailboxEvent& event);
+// An event ready to append: type and payload set; id, correlation and causation unset.
+eventstore::NewEvent to_new_event(const MailboxEvent& event);
+// Decodes a payload after verifying it. Errors: invalid_argument for an unknown type,
+// corruption for bytes that are not a valid payload of that type.
+Result<MailboxEvent> decode(std::string_view type, std::string_view payload);
+inline Result<MailboxEvent> decode(const eventstore::RecordedEvent& e) { return decode(e.type, e.payload); }
+
+// Each message is its own stream.
+std::string message_stream(std::string_view message_id);
+
+// Microseconds since the Unix epoch, now.
+std::int64_t now_us();
+
+}  // namespace mailbox::app

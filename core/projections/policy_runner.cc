@@ -1,0 +1,112 @@
+#include "core/projections/policy_runner.h"
+
+#include <map>
+
+namespace mailbox::projections {
+
+using eventstore::Code;
+
+PolicyRunner::PolicyRunner(eventstore::EventStore& log, Policy& policy, PolicyOptions options)
+    : log_(log), policy_(policy), options_(options) {}
+
+PolicyRunner::~PolicyRunner() { stop(); }
+
+Status PolicyRunner::start() {
+  auto cp = log_.checkpoint(policy_.name());
+  if (!cp) return std::unexpected(cp.error());
+  state_.position().advance(cp->value_or(0));
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void PolicyRunner::stop() {
+  {
+    std::lock_guard lock(sleep_mutex_);
+    stopping_ = true;
+  }
+  sleep_cv_.notify_all();
+  log_.committed().wake_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PolicyRunner::sleep_for(std::chrono::milliseconds d) {
+  std::unique_lock lock(sleep_mutex_);
+  sleep_cv_.wait_for(lock, d, [&] { return stopping_.load(); });
+}
+
+Result<std::uint64_t> PolicyRunner::step(std::uint64_t from, bool& must_wait) {
+  eventstore::Transaction txn;
+  std::map<std::string, std::size_t> part_of_stream;
+  std::uint64_t handled = from;
+  std::optional<eventstore::Error> failure;
+  auto scanned = log_.scan_log(from + 1, options_.batch_events, [&](eventstore::RecordedEvent&& e) {
+    if (policy_.wants(e.type)) {
+      auto derived = policy_.react(e);
+      if (!derived) {
+        failure = derived.error();
+        return false;
+      }
+      for (auto& part : *derived) {
+        // One transaction appends to a stream once: merge what several events derive.
+        auto [it, fresh] = part_of_stream.emplace(part.stream, txn.streams.size());
+        if (fresh) txn.streams.push_back(std::move(part));
+        else
+          for (auto& ev : part.events) txn.streams[it->second].events.push_back(std::move(ev));
+      }
+    }
+    handled = e.position;
+    return true;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  if (handled > from) {
+    txn.checkpoints.push_back({std::string(policy_.name()), handled});
+    auto committed = log_.commit(std::move(txn));
+    if (!committed) return std::unexpected(committed.error());
+  }
+  if (failure) {
+    if (failure->code != Code::unavailable) {
+      failure->message = std::string(policy_.name()) + ", event at position " + std::to_string(handled + 1) + ": " +
+                         failure->message;
+      return std::unexpected(*failure);
+    }
+    must_wait = true;  // retry the failed event after a pause
+  }
+  return handled;
+}
+
+void PolicyRunner::run() {
+  std::uint64_t pos = state_.position().get();
+  auto backoff = options_.first_retry;
+  while (!stopping_) {
+    if (log_.head() <= pos) {
+      log_.committed().wait_past(pos, stopping_);
+      continue;
+    }
+    bool must_wait = false;
+    auto next = step(pos, must_wait);
+    if (!next) {
+      if (next.error().code == Code::unavailable) {  // the log refused the commit: retry later
+        retries_.fetch_add(1, std::memory_order_relaxed);
+        sleep_for(backoff);
+        backoff = std::min(backoff * 2, options_.max_retry);
+        continue;
+      }
+      state_.set_error(next.error());
+      return;
+    }
+    if (*next > pos) {
+      pos = *next;
+      state_.position().advance(pos);
+    }
+    if (must_wait) {
+      retries_.fetch_add(1, std::memory_order_relaxed);
+      sleep_for(backoff);
+      backoff = std::min(backoff * 2, options_.max_retry);
+    } else {
+      backoff = options_.first_retry;
+    }
+  }
+}
+
+}  // namespace mailbox::projections

@@ -1,0 +1,59 @@
+#pragma once
+// Runs a policy: follows the log from the policy's checkpoint (stored in the log) and
+// commits the events it derives from a batch together with the new checkpoint, in one
+// log transaction. So each input event yields its derived events exactly once, across
+// crashes too; side effects inside react() may repeat after a crash (at least once).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "core/eventstore/event_store.h"
+#include "core/projections/follower_state.h"
+#include "core/projections/policy.h"
+#include "core/projections/view_store.h"
+
+namespace mailbox::projections {
+
+struct PolicyOptions {
+  std::size_t batch_events = 500;                           // events reacted to per commit
+  std::chrono::milliseconds first_retry{50};                // after an unavailable answer
+  std::chrono::milliseconds max_retry{5000};                // backoff doubles up to this
+};
+
+class PolicyRunner {
+ public:
+  // REQUIRES: log and policy outlive the runner.
+  PolicyRunner(eventstore::EventStore& log, Policy& policy, PolicyOptions options = {});
+  ~PolicyRunner();  // stops
+  PolicyRunner(const PolicyRunner&) = delete;
+
+  Status start();
+  void stop();
+
+  const FollowerState& state() const { return state_; }
+  std::uint64_t position() const { return state_.position().get(); }
+  // How many times react() answered unavailable (retries).
+  std::uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+  // Reacts to events after `from`; returns the new checkpoint, or an error.
+  Result<std::uint64_t> step(std::uint64_t from, bool& must_wait);
+  void sleep_for(std::chrono::milliseconds d);
+
+  eventstore::EventStore& log_;
+  Policy& policy_;
+  const PolicyOptions options_;
+  FollowerState state_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> retries_{0};
+  std::mutex sleep_mutex_;
+  std::condition_variable sleep_cv_;
+  std::thread thread_;
+};
+
+}  // namespace mailbox::projections

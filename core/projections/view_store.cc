@@ -1,0 +1,284 @@
+#include "core/projections/view_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
+#include "core/eventstore/keys.h"
+
+namespace mailbox::projections {
+
+namespace keys = eventstore::keys;
+using namespace std::string_literals;
+
+namespace {
+
+Error to_error(const rocksdb::Status& s, std::string_view doing) {
+  Code code = s.IsCorruption() ? Code::corruption : s.IsIOError() || s.IsBusy() ? Code::unavailable : Code::internal;
+  return Error{code, std::string(doing) + ": " + s.ToString(), std::nullopt};
+}
+
+// Rows of a generation: view name, NUL, generation (u64 BE), then the row's key.
+std::string row_prefix(std::string_view view, std::uint64_t generation) {
+  std::string p(view);
+  p.push_back('\0');
+  keys::append_u64(p, generation);
+  return p;
+}
+
+// The smallest key greater than every key starting with prefix.
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+std::string active_key(std::string_view view) { return "active\0"s + std::string(view); }
+std::string last_generation_key(std::string_view view) { return "generations\0"s + std::string(view); }
+std::string checkpoint_key(std::string_view view, std::uint64_t generation) {
+  std::string k = "checkpoint\0"s + std::string(view);
+  k.push_back('\0');
+  keys::append_u64(k, generation);
+  return k;
+}
+
+Status scan_rows(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snapshot,
+                 const std::string& base, std::string_view prefix, std::string_view after,
+                 const std::function<bool(std::string_view, std::string_view)>& visit) {
+  const std::string full_prefix = base + std::string(prefix);
+  const std::string end = prefix_end(full_prefix);
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  if (!end.empty()) ro.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  const std::string start = after.empty() ? full_prefix : base + std::string(after);
+  it->Seek(start);
+  if (!after.empty() && it->Valid() && it->key() == rocksdb::Slice(start)) it->Next();
+  for (; it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data() + base.size(), it->key().size() - base.size());
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  if (!it->status().ok()) return std::unexpected(to_error(it->status(), "scanning a view"));
+  return {};
+}
+
+}  // namespace
+
+struct ViewStore::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, rows, meta
+  rocksdb::ColumnFamilyHandle* rows() const { return handles[1]; }
+  rocksdb::ColumnFamilyHandle* meta() const { return handles[2]; }
+  mutable std::shared_mutex mutex;  // guards active, and orders generation changes
+  mutable std::map<std::string, std::uint64_t, std::less<>> active;
+
+  Result<std::optional<std::uint64_t>> read_meta(const std::string& key) const {
+    std::string value;
+    auto s = db->Get(rocksdb::ReadOptions(), meta(), key, &value);
+    if (s.IsNotFound()) return std::optional<std::uint64_t>{};
+    if (!s.ok()) return std::unexpected(to_error(s, "reading view metadata"));
+    auto v = keys::decode_u64(value);
+    if (!v) return eventstore::fail(Code::corruption, "view metadata value is not 8 bytes");
+    return v;
+  }
+};
+
+struct ViewReader::Impl {
+  rocksdb::DB* db;
+  rocksdb::ColumnFamilyHandle* cf;
+  const rocksdb::Snapshot* snapshot;
+  std::string base;
+  ~Impl() { db->ReleaseSnapshot(snapshot); }
+};
+
+ViewReader::ViewReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ViewReader::~ViewReader() = default;
+ViewReader::ViewReader(ViewReader&&) noexcept = default;
+
+Result<std::optional<std::string>> ViewReader::get(std::string_view key) const {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = impl_->snapshot;
+  std::string value;
+  auto s = impl_->db->Get(ro, impl_->cf, impl_->base + std::string(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>{};
+  if (!s.ok()) return std::unexpected(to_error(s, "reading a view"));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status ViewReader::scan(std::string_view prefix, std::string_view after,
+                        const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  return scan_rows(impl_->db, impl_->cf, impl_->snapshot, impl_->base, prefix, after, visit);
+}
+
+struct ViewWriter::Impl {
+  rocksdb::DB* db;
+  rocksdb::ColumnFamilyHandle* rows;
+  rocksdb::ColumnFamilyHandle* meta;
+  std::string base;
+  std::string view;
+  std::uint64_t generation;
+  rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
+  std::size_t writes = 0;
+};
+
+ViewWriter::ViewWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ViewWriter::~ViewWriter() = default;
+ViewWriter::ViewWriter(ViewWriter&&) noexcept = default;
+
+Result<std::optional<std::string>> ViewWriter::get(std::string_view key) {
+  std::string value;
+  auto s = impl_->batch.GetFromBatchAndDB(impl_->db, rocksdb::ReadOptions(), impl_->rows,
+                                          impl_->base + std::string(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>{};
+  if (!s.ok()) return std::unexpected(to_error(s, "reading a view"));
+  return std::optional<std::string>(std::move(value));
+}
+
+void ViewWriter::put(std::string_view key, std::string_view value) {
+  impl_->batch.Put(impl_->rows, impl_->base + std::string(key), rocksdb::Slice(value.data(), value.size()));
+  ++impl_->writes;
+}
+
+void ViewWriter::del(std::string_view key) {
+  impl_->batch.Delete(impl_->rows, impl_->base + std::string(key));
+  ++impl_->writes;
+}
+
+std::size_t ViewWriter::count() const { return impl_->writes; }
+
+ViewStore::ViewStore() : impl_(std::make_unique<Impl>()) {}
+
+ViewStore::~ViewStore() {
+  if (impl_->db) {
+    for (auto* h : impl_->handles) impl_->db->DestroyColumnFamilyHandle(h);
+    impl_->db->Close();
+  }
+}
+
+Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, const ViewStoreOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  if (options.env) db_options.env = options.env;
+
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, path, &existing).ok() &&
+      std::find(existing.begin(), existing.end(), "rows") == existing.end())
+    return eventstore::fail(Code::invalid_argument, "'" + path + "' holds a database that is not a mailbox view store");
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kLZ4Compression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf}, {"rows", cf}, {"meta", cf}};
+
+  std::unique_ptr<ViewStore> store(new ViewStore());
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(db_options, path, families, &store->impl_->handles, &raw);
+  if (!s.ok()) {
+    if (s.ToString().find("lock") != std::string::npos)
+      return eventstore::fail(Code::unavailable, "the views at '" + path + "' are in use by another process: " + s.ToString());
+    return std::unexpected(to_error(s, "opening the views at '" + path + "'"));
+  }
+  store->impl_->db.reset(raw);
+  return store;
+}
+
+std::uint64_t ViewStore::active_generation(std::string_view view) const {
+  {
+    std::shared_lock lock(impl_->mutex);
+    if (auto it = impl_->active.find(view); it != impl_->active.end()) return it->second;
+  }
+  std::unique_lock lock(impl_->mutex);
+  auto stored = impl_->read_meta(active_key(view));
+  const std::uint64_t generation = stored && *stored ? **stored : 1;
+  impl_->active.emplace(std::string(view), generation);
+  return generation;
+}
+
+Result<std::uint64_t> ViewStore::checkpoint(std::string_view view, std::uint64_t generation) const {
+  auto v = impl_->read_meta(checkpoint_key(view, generation));
+  if (!v) return std::unexpected(v.error());
+  return v->value_or(0);
+}
+
+Result<std::uint64_t> ViewStore::new_generation(std::string_view view) {
+  std::unique_lock lock(impl_->mutex);
+  auto last = impl_->read_meta(last_generation_key(view));
+  if (!last) return std::unexpected(last.error());
+  std::uint64_t active = 1;
+  if (auto a = impl_->read_meta(active_key(view)); a && *a) active = **a;
+  const std::uint64_t next = std::max(last->value_or(1), active) + 1;
+  auto s = impl_->db->Put(rocksdb::WriteOptions(), impl_->meta(), last_generation_key(view), keys::encode_u64(next));
+  if (!s.ok()) return std::unexpected(to_error(s, "allocating a view generation"));
+  return next;
+}
+
+Status ViewStore::activate(std::string_view view, std::uint64_t generation) {
+  std::unique_lock lock(impl_->mutex);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = impl_->db->Put(wo, impl_->meta(), active_key(view), keys::encode_u64(generation));
+  if (!s.ok()) return std::unexpected(to_error(s, "activating a view generation"));
+  impl_->active[std::string(view)] = generation;
+  return {};
+}
+
+Status ViewStore::drop(std::string_view view, std::uint64_t generation) {
+  const std::string begin = row_prefix(view, generation);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(impl_->rows(), begin, prefix_end(begin));
+  batch.Delete(impl_->meta(), checkpoint_key(view, generation));
+  auto s = impl_->db->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return std::unexpected(to_error(s, "dropping a view generation"));
+  return {};
+}
+
+ViewReader ViewStore::reader(std::string_view view) const { return reader(view, active_generation(view)); }
+
+ViewReader ViewStore::reader(std::string_view view, std::uint64_t generation) const {
+  auto impl = std::make_unique<ViewReader::Impl>();
+  impl->db = impl_->db.get();
+  impl->cf = impl_->rows();
+  impl->snapshot = impl_->db->GetSnapshot();
+  impl->base = row_prefix(view, generation);
+  return ViewReader(std::move(impl));
+}
+
+ViewWriter ViewStore::writer(std::string_view view, std::uint64_t generation) {
+  auto impl = std::make_unique<ViewWriter::Impl>();
+  impl->db = impl_->db.get();
+  impl->rows = impl_->rows();
+  impl->meta = impl_->meta();
+  impl->base = row_prefix(view, generation);
+  impl->view = std::string(view);
+  impl->generation = generation;
+  return ViewWriter(std::move(impl));
+}
+
+Status ViewStore::commit(ViewWriter& batch, std::uint64_t checkpoint_position) {
+  auto& w = *batch.impl_;
+  w.batch.Put(w.meta, checkpoint_key(w.view, w.generation), keys::encode_u64(checkpoint_position));
+  auto s = impl_->db->Write(rocksdb::WriteOptions(), w.batch.GetWriteBatch());
+  if (!s.ok()) return std::unexpected(to_error(s, "writing a view batch"));
+  w.batch.Clear();
+  w.writes = 0;
+  return {};
+}
+
+Status ViewStore::dump(std::string_view view, std::uint64_t generation,
+                       const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  return scan_rows(impl_->db.get(), impl_->rows(), nullptr, row_prefix(view, generation), "", "", visit);
+}
+
+}  // namespace mailbox::projections

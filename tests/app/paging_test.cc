@@ -1,0 +1,100 @@
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "app/engine.h"
+#include "tests/support/recording_sink.h"
+#include "tests/support/temp_dir.h"
+
+using namespace mailbox;
+using namespace std::chrono_literals;
+using testing::RecordingSink;
+using testing::TempDir;
+
+namespace {
+
+struct Fixture {
+  TempDir dir;
+  RecordingSink sink;
+  std::unique_ptr<app::Engine> engine;
+  Fixture() {
+    app::EngineOptions options;
+    options.data_dir = dir.str();
+    options.alarm_sink = &sink;
+    engine = std::move(app::Engine::open(options).value());
+    REQUIRE(engine->start().has_value());
+  }
+  std::uint64_t send(const std::string& sender, const std::string& receiver, const std::string& text) {
+    return engine->send().send_and_wait({sender, receiver, text, std::nullopt}).value().position;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("pages of a mailbox are newest first, and cursors stay stable while new mail arrives") {
+  Fixture f;
+  std::uint64_t last = 0;
+  for (int i = 0; i < 25; ++i) last = f.send("01012345678", "01099998888", "mail " + std::to_string(i));
+  REQUIRE(f.engine->wait_readmails(last, 5s));
+
+  auto first = f.engine->readmails().for_receiver("01099998888", 10, "").value();
+  REQUIRE(first.items.size() == 10);
+  CHECK(first.items[0].text == "mail 24");
+  CHECK(first.items[9].text == "mail 15");
+  REQUIRE(first.next_cursor.has_value());
+
+  // New mail arrives between pages: the next page continues where the first ended.
+  for (int i = 25; i < 30; ++i) last = f.send("01012345678", "01099998888", "mail " + std::to_string(i));
+  REQUIRE(f.engine->wait_readmails(last, 5s));
+
+  std::vector<std::string> rest;
+  std::optional<std::string> cursor = first.next_cursor;
+  while (cursor) {
+    auto page = f.engine->readmails().for_receiver("01099998888", 10, *cursor).value();
+    for (const auto& m : page.items) rest.push_back(m.text);
+    cursor = page.next_cursor;
+  }
+  REQUIRE(rest.size() == 15);
+  CHECK(rest.front() == "mail 14");
+  CHECK(rest.back() == "mail 0");
+
+  auto newest = f.engine->readmails().for_receiver("01099998888", 1, "").value();
+  CHECK(newest.items[0].text == "mail 29");
+}
+
+TEST_CASE("a receiver's page holds only their mail, however much others receive") {
+  Fixture f;
+  std::uint64_t last = 0;
+  for (int i = 0; i < 600; ++i) {
+    last = f.send("01012345678", "0102000" + std::to_string(1000 + i % 50), "other " + std::to_string(i));
+    if (i % 200 == 0) f.send("01012345678", "01099998888", "mine " + std::to_string(i));
+  }
+  REQUIRE(f.engine->wait_readmails(last, 10s));
+  auto page = f.engine->readmails().for_receiver("01099998888", 100, "").value();
+  REQUIRE(page.items.size() == 3);
+  for (const auto& m : page.items) CHECK(m.receiver == "01099998888");
+  CHECK_FALSE(page.next_cursor.has_value());
+  CHECK(f.engine->readmails().unread_count("01099998888").value() == 3);
+  CHECK(f.engine->readmails().for_receiver("01000000000", 10, "").value().items.empty());
+
+  // The latest mail across all receivers pages through every message once.
+  std::set<std::string> ids;
+  std::optional<std::string> cursor = std::string();
+  while (cursor) {
+    auto p = f.engine->readmails().latest(100, *cursor).value();
+    for (const auto& m : p.items) CHECK(ids.insert(m.id).second);
+    cursor = p.next_cursor;
+  }
+  CHECK(ids.size() == 603);
+}
+
+TEST_CASE("paging arguments are checked") {
+  Fixture f;
+  auto zero = f.engine->readmails().for_receiver("01099998888", 0, "");
+  REQUIRE_FALSE(zero.has_value());
+  CHECK(zero.error().message.find("limit") == 0);
+  CHECK_FALSE(f.engine->readmails().latest(101, "").has_value());
+  auto junk = f.engine->alarms().for_phone("01099998888", 10, "12abc");
+  REQUIRE_FALSE(junk.has_value());
+  CHECK(junk.error().message.find("cursor") == 0);
+}
