@@ -1,0 +1,204 @@
+// rebuild: rebuilds the readmails and alarm views from a log of mixed mailbox events
+// (Sent, Saved, Alarmed, Read; ~200-byte payloads), beside a raw RocksDB forward scan
+// of the same log in the same run (the rebuild ceiling).
+//
+//   rebuild [--events N] [--dir DIR] [--json FILE]
+#include <rocksdb/db.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "app/events.h"
+#include "app/queries/alarms_projection.h"
+#include "app/queries/readmails_projection.h"
+#include "bench/report.h"
+#include "core/eventstore/event_store.h"
+#include "core/projections/rebuild.h"
+#include "core/projections/view_store.h"
+
+namespace es = mailbox::eventstore;
+using Clock = std::chrono::steady_clock;
+using mailbox::bench::Report;
+
+namespace {
+
+struct Options {
+  std::uint64_t events = 1'000'000;
+  std::string dir;
+  std::string json;
+};
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "rebuild: %s\n", what.c_str());
+  std::exit(1);
+}
+
+// One message's story: Sent, Saved, two Alarmed, and Read for every third message.
+es::StreamAppend message(std::uint64_t n) {
+  using namespace mailbox::app;
+  const std::string id = es::to_string(es::new_time_ordered_id());
+  const std::string sender = "0101" + std::to_string(1000000 + n % 5000);
+  const std::string receiver = "0109" + std::to_string(1000000 + n % 20000);
+  std::string text = "message " + std::to_string(n) + " ";
+  text.resize(120, 'x');
+  const std::int64_t at = now_us();
+  es::StreamAppend part{message_stream(id), es::ExpectedVersion::no_stream(), {}};
+  part.events.push_back(to_new_event(Sent{id, sender, receiver, text, at, ""}));
+  part.events.push_back(to_new_event(Saved{id, sender, receiver, text, at}));
+  part.events.push_back(to_new_event(Alarmed{id + "-s", id, sender, AlarmKind::sent, "log", at}));
+  part.events.push_back(to_new_event(Alarmed{id + "-a", id, receiver, AlarmKind::arrived, "log", at}));
+  if (n % 3 == 0) part.events.push_back(to_new_event(Read{id, receiver, at}));
+  return part;
+}
+
+void fill(es::EventStore& log, std::uint64_t events) {
+  std::fprintf(stderr, "rebuild: writing a log of %llu events...\n", static_cast<unsigned long long>(events));
+  std::vector<std::future<es::Result<es::TransactionResult>>> inflight;
+  std::uint64_t n = 0, written = 0;
+  while (written < events) {
+    es::Transaction txn;
+    for (int i = 0; i < 200 && written < events; ++i) {
+      txn.streams.push_back(message(n++));
+      written += txn.streams.back().events.size();
+    }
+    auto promise = std::make_shared<std::promise<es::Result<es::TransactionResult>>>();
+    inflight.push_back(promise->get_future());
+    log.commit_async(std::move(txn), [promise](es::Result<es::TransactionResult> r) { promise->set_value(std::move(r)); });
+    if (inflight.size() >= 16) {
+      for (auto& f : inflight)
+        if (auto r = f.get(); !r) die(r.error().message);
+      inflight.clear();
+    }
+  }
+  for (auto& f : inflight)
+    if (auto r = f.get(); !r) die(r.error().message);
+}
+
+// Raw RocksDB: iterate the log column family, touching every value.
+double raw_scan(const std::string& path, std::uint64_t& count) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok()) die("cannot list " + path);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &raw).ok()) die("cannot open " + path);
+  rocksdb::ColumnFamilyHandle* log = nullptr;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == "log") log = handles[i];
+  const auto start = Clock::now();
+  std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), log));
+  std::uint64_t bytes = 0;
+  count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    bytes += static_cast<unsigned char>(it->value()[it->value().size() / 2]) + it->value().size();
+    ++count;
+  }
+  const double rate = static_cast<double>(count) / seconds_since(start);
+  if (bytes == 0) std::fprintf(stderr, "rebuild: empty scan\n");
+  it.reset();
+  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+  delete raw;
+  return rate;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "rebuild: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--events") o.events = std::stoull(value());
+    else if (a == "--dir") o.dir = value();
+    else if (a == "--json") o.json = value();
+    else if (a == "--help" || a == "-h") {
+      std::printf("usage: rebuild [--events N] [--dir DIR] [--json FILE]\n"
+                  "  rebuilds both views from a log of N mixed events vs a raw RocksDB scan\n");
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "rebuild: unknown option %s (see --help)\n", a.c_str());
+      std::exit(2);
+    }
+  }
+  if (o.dir.empty()) {
+    std::string pattern = "/var/tmp/mailbox-bench-XXXXXX";
+    if (!::mkdtemp(pattern.data())) die("mkdtemp failed");
+    o.dir = pattern;
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  const std::string log_path = (std::filesystem::path(o.dir) / "log").string();
+  const std::string views_path = (std::filesystem::path(o.dir) / "views").string();
+  std::filesystem::remove_all(log_path);
+  std::filesystem::remove_all(views_path);
+  {
+    auto log = es::EventStore::open(log_path);
+    if (!log) die(log.error().message);
+    fill(**log, o.events);
+  }
+  Report report;
+  std::uint64_t scanned = 0;
+  std::fprintf(stderr, "rebuild: raw scan...\n");
+  const double raw = raw_scan(log_path, scanned);
+  report.add({"rebuild", "rocksdb forward scan of the log", raw, "events/s", "", std::nullopt});
+
+  auto log = es::EventStore::open(log_path);
+  if (!log) die(log.error().message);
+  auto views = mailbox::projections::ViewStore::open(views_path);
+  if (!views) die(views.error().message);
+  mailbox::queries::ReadmailsProjection readmails;
+  mailbox::queries::AlarmsProjection alarms;
+  double total_seconds = 0;
+  for (mailbox::projections::Projection* p :
+       {static_cast<mailbox::projections::Projection*>(&readmails), static_cast<mailbox::projections::Projection*>(&alarms)}) {
+    std::fprintf(stderr, "rebuild: %s view...\n", std::string(p->name()).c_str());
+    const auto start = Clock::now();
+    auto r = mailbox::projections::rebuild_offline(**log, **views, *p);
+    if (!r) die(r.error().message);
+    const double seconds = seconds_since(start);
+    total_seconds += seconds;
+    const double rate = static_cast<double>(r->position) / seconds;
+    report.add({"rebuild", std::string(p->name()) + " view", rate, "events/s", "rocksdb forward scan of the log",
+                rate / raw});
+  }
+  const double one_after_other = static_cast<double>(scanned) / total_seconds;
+  report.add({"rebuild", "both views, one after the other", one_after_other, "events/s",
+              "rocksdb forward scan of the log", one_after_other / raw});
+
+  // Both views at once, one thread each (as mailbox-replay rebuild --view all does).
+  std::fprintf(stderr, "rebuild: both views in parallel...\n");
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (mailbox::projections::Projection* p :
+       {static_cast<mailbox::projections::Projection*>(&readmails), static_cast<mailbox::projections::Projection*>(&alarms)})
+    threads.emplace_back([&, p] {
+      if (auto r = mailbox::projections::rebuild_offline(**log, **views, *p); !r) die(r.error().message);
+    });
+  for (auto& t : threads) t.join();
+  const double parallel = static_cast<double>(scanned) / seconds_since(start);
+  report.add({"rebuild", "both views, in parallel", parallel, "events/s", "rocksdb forward scan of the log",
+              parallel / raw});
+  report.add({"rebuild", "log size", static_cast<double>(scanned), "events", "", std::nullopt});
+  log->reset();
+  views->reset();
+  std::filesystem::remove_all(o.dir);
+  report.print();
+  if (!o.json.empty() && !report.write_json(o.json)) return 1;
+  return 0;
+}
