@@ -28,7 +28,7 @@ void Watermark::wake_all() const {
   moved_.notify_all();
 }
 
-Watermark::Subscription Watermark::subscribe(Listener listener) {
+Watermark::Subscription Watermark::subscribe(Listener listener) const {
   std::lock_guard lock(mutex_);
   const std::uint64_t id = next_id_++;
   listeners_.emplace(id, std::move(listener));

@@ -31,8 +31,8 @@ class Watermark {
 
    private:
     friend class Watermark;
-    Subscription(Watermark* owner, std::uint64_t id) : owner_(owner), id_(id) {}
-    Watermark* owner_ = nullptr;
+    Subscription(const Watermark* owner, std::uint64_t id) : owner_(owner), id_(id) {}
+    const Watermark* owner_ = nullptr;
     std::uint64_t id_ = 0;
   };
 
@@ -51,14 +51,15 @@ class Watermark {
   // Wakes every waiter so that it re-checks its condition (used to stop threads).
   void wake_all() const;
   // REQUIRES: listener is quick, never blocks, and does not subscribe or unsubscribe.
-  Subscription subscribe(Listener listener);
+  // Subscribing does not move the watermark, so a const one may be subscribed to.
+  Subscription subscribe(Listener listener) const;
 
  private:
   std::atomic<std::uint64_t> position_;
   mutable std::mutex mutex_;  // guards listeners_ and next_id_; pairs with moved_
   mutable std::condition_variable moved_;
-  std::map<std::uint64_t, Listener> listeners_;
-  std::uint64_t next_id_ = 1;
+  mutable std::map<std::uint64_t, Listener> listeners_;
+  mutable std::uint64_t next_id_ = 1;
 };
 
 }  // namespace mailbox::eventstore

@@ -41,7 +41,7 @@ class ProjectionWorker {
   const FollowerState& state() const { return state_; }
   std::uint64_t position() const { return state_.position().get(); }
   // Calls listener (on the worker's thread) each time the position moves.
-  eventstore::Watermark::Subscription on_position(eventstore::Watermark::Listener listener) {
+  eventstore::Watermark::Subscription on_position(eventstore::Watermark::Listener listener) const {
     return state_.position().subscribe(std::move(listener));
   }
 

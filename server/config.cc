@@ -1,0 +1,92 @@
+#include "server/config.h"
+
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace mailbox::server {
+
+namespace po = boost::program_options;
+
+namespace {
+
+bool parse_listen(const std::string& text, ServerOptions& http) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const unsigned long n = std::stoul(port);
+  if (n > 65535) return false;
+  http.host = host;
+  http.port = static_cast<std::uint16_t>(n);
+  return true;
+}
+
+}  // namespace
+
+std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv) {
+  Config c;
+  std::string listen = "127.0.0.1:8080";
+  long long idle_ms = c.http.idle_timeout.count(), read_ms = c.http.read_timeout.count();
+  po::options_description flags(
+      "mailboxd: the Mailbox service (HTTP API over an embedded event log)\n\n"
+      "Usage: mailboxd [options]\n\nOptions (each also from the environment variable shown)");
+  // clang-format off
+  flags.add_options()
+    ("help,h", "print this help and exit")
+    ("data", po::value(&c.data_dir)->default_value(c.data_dir), "data folder, holds log/ and views/ [MAILBOX_DATA]")
+    ("listen", po::value(&listen)->default_value(listen), "address and port to serve HTTP on [MAILBOX_LISTEN]")
+    ("threads", po::value(&c.http.threads)->default_value(c.http.threads), "HTTP I/O threads [MAILBOX_THREADS]")
+    ("log-level", po::value(&c.log_level)->default_value(c.log_level),
+        "trace, debug, info, warn, error or off [MAILBOX_LOG_LEVEL]")
+    ("max-connections", po::value(&c.http.max_connections)->default_value(c.http.max_connections),
+        "open connections at most; more get a 503 [MAILBOX_MAX_CONNECTIONS]")
+    ("idle-timeout-ms", po::value(&idle_ms)->default_value(idle_ms),
+        "close a kept-alive connection idle this long [MAILBOX_IDLE_TIMEOUT_MS]")
+    ("read-timeout-ms", po::value(&read_ms)->default_value(read_ms),
+        "a begun request must arrive whole within this [MAILBOX_READ_TIMEOUT_MS]");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, flags), vm);
+    po::store(po::parse_environment(flags,
+                                    [](const std::string& env) -> std::string {
+                                      static const std::pair<const char*, const char*> kNames[] = {
+                                          {"MAILBOX_DATA", "data"},
+                                          {"MAILBOX_LISTEN", "listen"},
+                                          {"MAILBOX_THREADS", "threads"},
+                                          {"MAILBOX_LOG_LEVEL", "log-level"},
+                                          {"MAILBOX_MAX_CONNECTIONS", "max-connections"},
+                                          {"MAILBOX_IDLE_TIMEOUT_MS", "idle-timeout-ms"},
+                                          {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"}};
+                                      for (const auto& [var, flag] : kNames)
+                                        if (env == var) return flag;
+                                      return "";
+                                    }),
+              vm);
+    if (vm.count("help")) {
+      std::ostringstream help;
+      help << flags;
+      return ConfigExit{0, help.str()};
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return ConfigExit{2, std::string("mailboxd: ") + e.what() + " (see --help)"};
+  }
+  if (!parse_listen(listen, c.http))
+    return ConfigExit{2, "mailboxd: --listen must be HOST:PORT, e.g. 127.0.0.1:8080, not '" + listen + "'"};
+  if (c.http.threads < 1 || c.http.threads > 256) return ConfigExit{2, "mailboxd: --threads must be 1 to 256"};
+  if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error" && c.log_level != "off")
+    return ConfigExit{2, "mailboxd: --log-level must be trace, debug, info, warn, error or off"};
+  if (idle_ms < 1 || read_ms < 1) return ConfigExit{2, "mailboxd: timeouts must be positive"};
+  c.http.idle_timeout = std::chrono::milliseconds(idle_ms);
+  c.http.read_timeout = std::chrono::milliseconds(read_ms);
+  return c;
+}
+
+}  // namespace mailbox::server

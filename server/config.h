@@ -1,0 +1,27 @@
+#pragma once
+// mailboxd's configuration: command-line flags, each with an environment variable
+// behind it (MAILBOX_DATA, MAILBOX_LISTEN, ...). Flags win over the environment.
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "server/http_server.h"
+
+namespace mailbox::server {
+
+struct Config {
+  std::string data_dir = "./data";
+  ServerOptions http;
+  std::string log_level = "info";
+};
+
+struct ConfigExit {
+  int code;             // 0 for --help, 2 for a usage error
+  std::string message;  // what to print (help text or the error)
+};
+
+// Parses argv and the environment. Returns the config, or what to print and the exit code.
+std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv);
+
+}  // namespace mailbox::server

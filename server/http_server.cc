@@ -1,0 +1,376 @@
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include "server/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "server/problem.h"
+
+namespace mailbox::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes; '+' is a space in query strings. False on a broken escape.
+bool decode(std::string_view in, bool plus_is_space, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      const int hi = hex(in[i + 1]);
+      const int lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (in[i] == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return true;
+}
+
+// Fills path and query from the request target. False when it cannot be decoded.
+bool split_target(HttpRequest& req) {
+  std::string_view target = req.target;
+  const auto q = target.find('?');
+  if (!decode(target.substr(0, q), false, req.path)) return false;
+  if (q == std::string_view::npos) return true;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    std::string key, value;
+    if (!decode(pair.substr(0, eq), true, key)) return false;
+    if (eq != std::string_view::npos && !decode(pair.substr(eq + 1), true, value)) return false;
+    req.query.insert_or_assign(std::move(key), std::move(value));
+  }
+  return true;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  Handler handler;
+  Metrics& metrics;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::vector<std::thread> threads;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};
+
+  class Session;
+  std::mutex sessions_mutex;  // guards sessions; pairs with sessions_gone
+  std::condition_variable sessions_gone;
+  std::set<std::shared_ptr<Session>> sessions;
+
+  Impl(ServerOptions o, Handler h, Metrics& m) : options(std::move(o)), handler(std::move(h)), metrics(m) {}
+
+  void accept();
+  void add(const std::shared_ptr<Session>& s);
+  void remove(const std::shared_ptr<Session>& s);
+};
+
+// One connection: reads a request, hands it to the handler, writes the answer, and
+// reads the next (keep-alive; pipelined requests wait in the buffer).
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_next(); });
+  }
+
+  // From another thread: close if no request is in flight, else after its answer.
+  void drain() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->state_ == State::idle) self->close();
+      if (self->stream_body_) self->stream_body_->cancel();
+    });
+  }
+
+ private:
+  enum class State { idle, reading, busy, streaming, closed };
+
+  void read_next() {
+    if (state_ == State::closed) return;
+    if (server_.draining) return close();
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+    if (buffer_.size() > 0) return read_header();
+    // Idle until the first byte of the next request.
+    state_ = State::idle;
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->close();
+      self->buffer_.commit(n);
+      self->read_header();
+    });
+  }
+
+  void read_header() {
+    state_ = State::reading;
+    stream_.expires_after(server_.options.read_timeout);  // a slow client is cut here
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->on_read_error(ec);
+                              self->read_body();
+                            });
+  }
+
+  void read_body() {
+    auto& req = parser_->get();
+    if (req[http::field::expect] == "100-continue") {
+      auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+      asio::async_write(stream_, asio::buffer(*cont), [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
+        if (ec) return self->close();
+        self->read_rest();
+      });
+      return;
+    }
+    read_rest();
+  }
+
+  void read_rest() {
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_read_error(ec);
+      self->dispatch();
+    });
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+      return close();
+    keep_alive_ = false;
+    if (ec == http::error::body_limit)
+      return write(problem(413, "the body is over " + std::to_string(server_.options.max_body_bytes) + " bytes"));
+    if (ec == http::error::header_limit)
+      return write(problem(431, "the headers are over " + std::to_string(server_.options.max_header_bytes) + " bytes"));
+    write(problem(400, "malformed HTTP request: " + ec.message()));
+  }
+
+  void dispatch() {
+    state_ = State::busy;
+    stream_.expires_never();
+    auto& in = parser_->get();
+    keep_alive_ = in.keep_alive();
+    HttpRequest req;
+    req.method = std::string(in.method_string());
+    req.target = std::string(in.target());
+    for (const auto& field : in) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.insert_or_assign(std::move(name), std::string(field.value()));
+    }
+    req.body = std::move(in.body());
+    if (!split_target(req)) return write(problem(400, "the request target is not valid percent-encoding"));
+    server_.handler(std::move(req), [self = shared_from_this()](HttpResponse r) {
+      asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+    });
+  }
+
+  void write(HttpResponse r) {
+    if (state_ == State::closed) return;
+    if (r.close || server_.draining) keep_alive_ = false;
+    if (r.stream) return start_stream(std::move(r));
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "mailboxd");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->insert(k, v);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    state_ = State::busy;
+    stream_.expires_after(server_.options.read_timeout);  // a client that does not read is cut too
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !self->keep_alive_) return self->close();
+      self->read_next();
+    });
+  }
+
+  // Server-Sent Events: headers, then chunks as the stream delivers them, until it ends.
+  void start_stream(HttpResponse r) {
+    state_ = State::streaming;
+    stream_body_ = r.stream;
+    std::string head = "HTTP/1.1 " + std::to_string(r.status) + " OK\r\nServer: mailboxd\r\nContent-Type: " +
+                       r.content_type + "\r\n";
+    for (auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
+    head += "Connection: close\r\n\r\n";
+    write_chunk(std::make_shared<std::string>(std::move(head)));
+  }
+
+  void write_chunk(std::shared_ptr<std::string> chunk) {
+    stream_.expires_after(server_.options.read_timeout);
+    asio::async_write(stream_, asio::buffer(*chunk), [self = shared_from_this(), chunk](beast::error_code ec, std::size_t) {
+      if (ec || self->server_.draining) return self->close();
+      self->stream_.expires_never();
+      self->stream_body_->next([self](std::optional<std::string> next) {
+        asio::post(self->stream_.get_executor(), [self, next = std::move(next)]() mutable {
+          if (!next || self->state_ == State::closed) return self->close();
+          self->write_chunk(std::make_shared<std::string>(std::move(*next)));
+        });
+      });
+    });
+  }
+
+  void close() {
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    if (stream_body_) stream_body_->cancel();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+    server_.remove(shared_from_this());
+  }
+
+  Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<ChunkStream> stream_body_;
+  bool keep_alive_ = true;
+  State state_ = State::idle;
+};
+
+void HttpServer::Impl::add(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(sessions_mutex);
+  sessions.insert(s);
+  metrics.connection_opened();
+}
+
+void HttpServer::Impl::remove(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(sessions_mutex);
+  if (sessions.erase(s)) metrics.connection_closed();
+  if (sessions.empty()) sessions_gone.notify_all();
+}
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      return accept();  // e.g. too many open files: keep accepting
+    }
+    if (draining) return;
+    if (static_cast<std::size_t>(metrics.connections()) >= options.max_connections) {
+      // Over the limit: a short 503 and close, so that the client knows why.
+      metrics.connection_refused();
+      auto sock = std::make_shared<tcp::socket>(std::move(socket));
+      const std::string json = problem(503, "too many connections; try again").body;
+      auto body = std::make_shared<std::string>(
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+          "Connection: close\r\nContent-Length: " +
+          std::to_string(json.size()) + "\r\n\r\n" + json);
+      asio::async_write(*sock, asio::buffer(*body), [sock, body](beast::error_code, std::size_t) {
+        beast::error_code ignored;
+        sock->shutdown(tcp::socket::shutdown_both, ignored);
+      });
+      return accept();
+    }
+    auto session = std::make_shared<Session>(*this, std::move(socket));
+    add(session);
+    session->start();
+    accept();
+  });
+}
+
+HttpServer::HttpServer(ServerOptions options, Handler handler, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), metrics)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+eventstore::Status HttpServer::listen() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return eventstore::fail(eventstore::Code::invalid_argument, "'" + impl_->options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  auto& a = impl_->acceptor;
+  const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
+  if (a.open(endpoint.protocol(), ec); ec) return eventstore::fail(eventstore::Code::unavailable, "cannot open a socket: " + ec.message());
+  if (a.set_option(asio::socket_base::reuse_address(true), ec); ec)
+    return eventstore::fail(eventstore::Code::unavailable, "cannot set SO_REUSEADDR: " + ec.message());
+  if (a.bind(endpoint, ec); ec) return eventstore::fail(eventstore::Code::unavailable, "cannot listen on " + where + ": " + ec.message());
+  if (a.listen(asio::socket_base::max_listen_connections, ec); ec)
+    return eventstore::fail(eventstore::Code::unavailable, "cannot listen on " + where + ": " + ec.message());
+  impl_->accept();
+  return {};
+}
+
+std::uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::start() {
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void HttpServer::post(std::function<void()> fn) { asio::post(impl_->ioc, std::move(fn)); }
+
+void HttpServer::on_shutdown_signal(std::function<void()> on_signal) {
+  impl_->signals.async_wait([fn = std::move(on_signal)](beast::error_code ec, int) {
+    if (!ec) fn();
+  });
+}
+
+bool HttpServer::drain(std::chrono::milliseconds timeout) {
+  impl_->draining = true;
+  asio::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  std::vector<std::shared_ptr<Impl::Session>> open;
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    open.assign(impl_->sessions.begin(), impl_->sessions.end());
+  }
+  for (auto& s : open) s->drain();
+  std::unique_lock lock(impl_->sessions_mutex);
+  return impl_->sessions_gone.wait_for(lock, timeout, [this] { return impl_->sessions.empty(); });
+}
+
+void HttpServer::stop() {
+  if (impl_->stopped.exchange(true)) return;
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    impl_->sessions.clear();
+  }
+}
+
+}  // namespace mailbox::server

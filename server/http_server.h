@@ -1,0 +1,60 @@
+#pragma once
+// The HTTP transport (Boost.Beast): a listener that accepts, a session per connection
+// that reads requests within limits and writes responses, keep-alive and pipelining,
+// and a graceful drain. Requests go to a handler as plain values (http_types.h).
+// Beast and Asio stay inside http_server.cc.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/eventstore/status.h"
+#include "server/http_types.h"
+#include "server/metrics.h"
+
+namespace mailbox::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;              // 0: an ephemeral port (see HttpServer::port)
+  int threads = 2;                        // I/O threads
+  std::size_t max_connections = 10'000;   // past it, new connections get a 503 and are closed
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = 8 * 1024;
+  std::chrono::milliseconds idle_timeout{60'000};  // a kept-alive connection with no request is closed
+  std::chrono::milliseconds read_timeout{10'000};  // a request must arrive whole within this once begun
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<void(HttpRequest, Respond)>;
+
+  // REQUIRES: metrics outlives the server; handler may be called from any I/O thread.
+  HttpServer(ServerOptions options, Handler handler, Metrics& metrics);
+  ~HttpServer();  // stops
+
+  // Binds and listens. Errors: unavailable (address in use, not permitted), invalid_argument.
+  eventstore::Status listen();
+  std::uint16_t port() const;
+  // Starts the I/O threads; they accept and serve until stop().
+  void start();
+  // Runs fn on an I/O thread. Thread-safe.
+  void post(std::function<void()> fn);
+  // Calls on_signal (on an I/O thread) on SIGINT or SIGTERM.
+  void on_shutdown_signal(std::function<void()> on_signal);
+
+  // Stops accepting, closes idle connections, lets requests in flight finish (each
+  // connection closes after its response), ends live streams. Waits up to `timeout`
+  // for every connection to close; returns whether they all did.
+  bool drain(std::chrono::milliseconds timeout);
+  // Stops the I/O threads. Thread-safe, idempotent.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mailbox::server

@@ -1,0 +1,96 @@
+#include "server/metrics.h"
+
+#include <cstdio>
+
+#include "app/engine.h"
+
+namespace mailbox::server {
+
+void Metrics::record_request(std::string_view route, int status, double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{std::string(route), status}];
+  auto& l = latency_[std::string(route)];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i)
+    if (seconds <= kBuckets[i]) {
+      ++l.buckets[i];
+      break;
+    }
+  ++l.count;
+  l.sum += seconds;
+}
+
+namespace {
+
+void line(std::string& out, const char* fmt, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  out += buf;
+}
+
+void help(std::string& out, const char* name, const char* type, const char* text) {
+  line(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+}  // namespace
+
+std::string Metrics::render(app::Engine& engine) const {
+  std::string out;
+  {
+    std::lock_guard lock(mutex_);
+    help(out, "mailbox_http_requests_total", "counter", "HTTP requests answered, by route and status.");
+    for (const auto& [key, n] : requests_)
+      line(out, "mailbox_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n", key.first.c_str(), key.second,
+           static_cast<unsigned long long>(n));
+    help(out, "mailbox_http_request_duration_seconds", "histogram", "Time from request read to response, by route.");
+    for (const auto& [route, l] : latency_) {
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+        cumulative += l.buckets[i];
+        line(out, "mailbox_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", route.c_str(),
+             kBuckets[i], static_cast<unsigned long long>(cumulative));
+      }
+      line(out, "mailbox_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", route.c_str(),
+           static_cast<unsigned long long>(l.count));
+      line(out, "mailbox_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route.c_str(), l.sum);
+      line(out, "mailbox_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route.c_str(),
+           static_cast<unsigned long long>(l.count));
+    }
+  }
+  help(out, "mailbox_http_connections", "gauge", "Open HTTP connections.");
+  line(out, "mailbox_http_connections %lld\n", static_cast<long long>(connections()));
+  help(out, "mailbox_http_connections_refused_total", "counter", "Connections refused at the connection limit.");
+  line(out, "mailbox_http_connections_refused_total %llu\n", static_cast<unsigned long long>(refused_.load()));
+  help(out, "mailbox_stale_answers_total", "counter", "Queries answered with X-Stale: true.");
+  line(out, "mailbox_stale_answers_total %llu\n", static_cast<unsigned long long>(stale_.load()));
+
+  const auto stats = engine.log().writer_stats();
+  const std::uint64_t head = engine.log().head();
+  help(out, "mailbox_log_head_position", "gauge", "Last durable position of the log.");
+  line(out, "mailbox_log_head_position %llu\n", static_cast<unsigned long long>(head));
+  help(out, "mailbox_log_appended_events_total", "counter", "Events appended since start.");
+  line(out, "mailbox_log_appended_events_total %llu\n", static_cast<unsigned long long>(stats.events));
+  help(out, "mailbox_log_batches_total", "counter", "Synced group-commit batches since start.");
+  line(out, "mailbox_log_batches_total %llu\n", static_cast<unsigned long long>(stats.batches));
+  help(out, "mailbox_log_transactions_total", "counter", "Append transactions committed since start.");
+  line(out, "mailbox_log_transactions_total %llu\n", static_cast<unsigned long long>(stats.transactions));
+  help(out, "mailbox_log_sync_seconds_total", "counter", "Time spent in synced writes (fsync included).");
+  line(out, "mailbox_log_sync_seconds_total %.6f\n", static_cast<double>(stats.write_micros) / 1e6);
+
+  help(out, "mailbox_follower_lag_events", "gauge", "Events between the log head and a policy or view.");
+  auto lag = [&](const char* name, std::uint64_t position) {
+    line(out, "mailbox_follower_lag_events{follower=\"%s\"} %llu\n", name,
+         static_cast<unsigned long long>(head > position ? head - position : 0));
+  };
+  lag("mailbox-policy", engine.mailbox_policy().position());
+  lag("alarm-policy", engine.alarm_policy().position());
+  lag("readmails", engine.readmails_view().position().get());
+  lag("alarms", engine.alarms_view().position().get());
+  help(out, "mailbox_policy_retries_total", "counter", "Times a policy retried an event (e.g. alarm sink down).");
+  line(out, "mailbox_policy_retries_total{policy=\"mailbox-policy\"} %llu\n",
+       static_cast<unsigned long long>(engine.mailbox_policy().retries()));
+  line(out, "mailbox_policy_retries_total{policy=\"alarm-policy\"} %llu\n",
+       static_cast<unsigned long long>(engine.alarm_policy().retries()));
+  return out;
+}
+
+}  // namespace mailbox::server
