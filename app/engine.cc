@@ -54,7 +54,7 @@ void Engine::stop() {
 namespace {
 
 std::chrono::milliseconds left(Clock::time_point deadline) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(deadline - Clock::now(), Clock::duration(0)));
+  return std::chrono::ceil<std::chrono::milliseconds>(std::max(deadline - Clock::now(), Clock::duration(0)));
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ void Api::after(View view, std::uint64_t min_position, std::chrono::milliseconds
   if (draining_) return then(false);
   const auto deadline = Clock::now() + wait;
   auto left = [deadline] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(deadline - Clock::now(), Clock::duration(0)));
+    return std::chrono::ceil<std::chrono::milliseconds>(std::max(deadline - Clock::now(), Clock::duration(0)));
   };
   // Continuations hop to an I/O thread: the waiters call back on the writer, a worker
   // or the timer thread, which must not run queries.

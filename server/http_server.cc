@@ -3,6 +3,7 @@
 #include "server/http_server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -13,6 +14,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -85,6 +87,9 @@ struct HttpServer::Impl {
   Handler handler;
   Metrics& metrics;
   asio::io_context ioc;
+  // Keeps the I/O threads running while nothing is queued: answers come back from
+  // other threads (the log's writer, the waiters) and are posted here.
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::vector<std::thread> threads;
@@ -113,6 +118,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_next(); });
   }
 
+  const char* state_name() const {
+    static const char* kNames[] = {"idle", "reading", "busy", "writing", "lingering", "streaming", "closed"};
+    return kNames[static_cast<int>(state_)];
+  }
+
   // From another thread: close if no request is in flight, else after its answer.
   void drain() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
@@ -122,7 +132,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  enum class State { idle, reading, busy, streaming, closed };
+  enum class State { idle, reading, busy, writing, lingering, streaming, closed };
 
   void read_next() {
     if (state_ == State::closed) return;
@@ -214,10 +224,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
-    state_ = State::busy;
+    state_ = State::writing;
     stream_.expires_after(server_.options.read_timeout);  // a client that does not read is cut too
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec || !self->keep_alive_) return self->close();
+      if (ec) return self->close();
+      if (!self->keep_alive_) return self->linger_close();
       self->read_next();
     });
   }
@@ -244,6 +255,21 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
           self->write_chunk(std::make_shared<std::string>(std::move(*next)));
         });
       });
+    });
+  }
+
+  // Closes after the client has stopped sending (or a second has passed): closing with
+  // unread input would reset the connection and could destroy the answer just sent,
+  // e.g. a 413 while the client is still sending its body.
+  void linger_close() {
+    state_ = State::lingering;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(1));
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(65536), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->linger_close();
     });
   }
 
@@ -359,11 +385,14 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
   }
   for (auto& s : open) s->drain();
   std::unique_lock lock(impl_->sessions_mutex);
-  return impl_->sessions_gone.wait_for(lock, timeout, [this] { return impl_->sessions.empty(); });
+  if (impl_->sessions_gone.wait_for(lock, timeout, [this] { return impl_->sessions.empty(); })) return true;
+  for (const auto& s : impl_->sessions) std::fprintf(stderr, "mailboxd: connection still open while %s\n", s->state_name());
+  return false;
 }
 
 void HttpServer::stop() {
   if (impl_->stopped.exchange(true)) return;
+  impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
