@@ -74,7 +74,7 @@ TEST_CASE("the seed's commands work: POST /mobiles, then GET its Location and GE
   CHECK(rest["_links"]["next"].error() == simdjson::NO_SUCH_FIELD);
 }
 
-TEST_CASE("the whole flow over HTTP: send, Saved, readmails, both alarms, mark read; Korean text and leading zeros kept") {
+TEST_CASE("the whole flow over HTTP: send, Saved, readmails, both alarms, mark read, with Korean text and leading zeros kept") {
   TestServer s;
   simdjson::dom::parser parser;
   auto created = send(s.port(), "01012345678", "01099998888", "안녕하세요 👋");
@@ -183,7 +183,7 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
   CHECK(s.engine->log().head() == head + 1);  // only the Sent
 }
 
-TEST_CASE("an Idempotency-Key retry returns the same 201 body and appends nothing; another body gets 422") {
+TEST_CASE("an Idempotency-Key retry returns the same 201 body and appends nothing, and another body gets 422") {
   TestServer s;
   const std::map<std::string, std::string> key = {{"Idempotency-Key", "abc-123"}};
   auto first = send(s.port(), "01012345678", "01099998888", "once", key);
@@ -201,7 +201,7 @@ TEST_CASE("an Idempotency-Key retry returns the same 201 body and appends nothin
   CHECK(s.engine->log().head() == head);
 }
 
-TEST_CASE("min_position waits for the view; past wait_ms the answer says X-Stale; a stalled alarm channel delays nothing") {
+TEST_CASE("min_position waits for the view, past wait_ms the answer says X-Stale, and a stalled alarm channel delays nothing") {
   TestServer s;
   simdjson::dom::parser parser;
   s.sink.set_down(true);  // alarms cannot be delivered

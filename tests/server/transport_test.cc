@@ -48,7 +48,7 @@ TEST_CASE("an idle kept-alive connection is closed after the idle timeout") {
   CHECK(c.closed_by_server(3s));
 }
 
-TEST_CASE("connections past the limit get a 503 and are closed; the others are served") {
+TEST_CASE("connections past the limit get a 503 and are closed, and the others are served") {
   server::ServerOptions options;
   options.max_connections = 2;
   TestServer s(options);
