@@ -17,7 +17,15 @@ Api::Api(app::Engine& engine, Metrics& metrics, Post post, ApiOptions options)
                 &engine.alarm_policy().state().position(), &engine.readmails_view().position(),
                 &engine.alarms_view().position()}) {}
 
-Api::~Api() { waiters_.cancel_all(); }
+Api::~Api() {
+  waiters_.cancel_all();
+  std::thread rebuild;
+  {
+    std::lock_guard lock(rebuild_mutex_);
+    rebuild = std::move(rebuild_thread_);
+  }
+  if (rebuild.joinable()) rebuild.join();  // outside the lock: the thread takes it to finish
+}
 
 void Api::drain() {
   draining_ = true;
@@ -80,6 +88,8 @@ void Api::handle(HttpRequest req, Respond respond) {
     // A stream name may hold slashes: everything after /streams/.
     const auto at = req.path.find("/streams/") + 9;
     on("/streams/{name}", "GET", [&, name = req.path.substr(at)](Respond r) { get_stream(req, name, std::move(r)); });
+  } else if (n == 2 && parts[0] == "admin" && parts[1] == "rebuild") {
+    on("/admin/rebuild", "POST", [&](Respond r) { post_rebuild(req, std::move(r)); });
   } else if (n == 1 && parts[0] == "healthz") {
     on("/healthz", "GET", [&](Respond r) { get_health(std::move(r)); });
   } else if (n == 1 && parts[0] == "readyz") {

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <string_view>
 
 #include "app/engine.h"
@@ -55,6 +57,7 @@ class Api {
   void get_stream(const HttpRequest& req, std::string name, Respond respond);
   void get_live(const HttpRequest& req, Respond respond);
   // Operations (ops_routes.cc)
+  void post_rebuild(const HttpRequest& req, Respond respond);
   void get_health(Respond respond);
   void get_ready(Respond respond);
   void get_metrics(Respond respond);
@@ -72,6 +75,10 @@ class Api {
   const ApiOptions options_;
   PositionWaiters waiters_;
   std::atomic<bool> ready_{false}, draining_{false};
+  // Online rebuilds run here, one at a time, never on an I/O thread.
+  std::mutex rebuild_mutex_;
+  std::thread rebuild_thread_;
+  bool rebuilding_ = false;  // guarded by rebuild_mutex_
 };
 
 }  // namespace mailbox::server

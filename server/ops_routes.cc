@@ -1,8 +1,47 @@
 // Health, readiness and metrics.
 #include "app/json_writer.h"
 #include "server/api.h"
+#include "server/problem.h"
 
 namespace mailbox::server {
+
+void Api::post_rebuild(const HttpRequest& req, Respond respond) {
+  const std::string view(req.param("view").value_or("all"));
+  if (view != "readmails" && view != "alarms" && view != "all")
+    return respond(problem(422, "view: must be readmails, alarms or all", "view"));
+  std::lock_guard lock(rebuild_mutex_);
+  if (rebuilding_) return respond(problem(409, "a rebuild is already running"));
+  if (draining_) return respond(problem(503, "the server is shutting down"));
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();  // the previous one has finished
+  rebuilding_ = true;
+  rebuild_thread_ = std::thread([this, view, respond = std::move(respond)] {
+    app::JsonWriter w;
+    w.begin_array();
+    std::optional<eventstore::Error> failed;
+    for (auto* host : {&engine_.readmails_view(), &engine_.alarms_view()}) {
+      if (view != "all" && view != host->name()) continue;
+      const auto started = std::chrono::steady_clock::now();
+      auto r = host->rebuild_online();
+      if (!r) {
+        failed = r.error();
+        break;
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      w.begin_object().field("view", host->name()).field("generation", r->generation);
+      w.field("position", r->position).field("rowsWritten", r->rows_written);
+      w.key("seconds").raw(std::to_string(seconds)).end_object();
+    }
+    w.end_array();
+    {
+      std::lock_guard lock(rebuild_mutex_);
+      rebuilding_ = false;
+    }
+    if (failed) return respond(problem(*failed));
+    HttpResponse out;
+    out.body = w.take();
+    respond(std::move(out));
+  });
+}
 
 void Api::get_health(Respond respond) {
   HttpResponse r;

@@ -68,7 +68,7 @@ Result<RebuildResult> ProjectionHost::rebuild_online(const std::function<void(st
   worker_.reset();
   if (auto s = start_worker(*generation); !s) return std::unexpected(s.error());
   if (auto s = views_.drop(projection_.name(), old_generation); !s) return std::unexpected(s.error());
-  return RebuildResult{*generation, builder.position()};
+  return RebuildResult{*generation, builder.position(), builder.rows_written()};
 }
 
 }  // namespace mailbox::projections

@@ -43,7 +43,9 @@ Result<std::uint64_t> ProjectionWorker::step(std::uint64_t from, std::uint64_t u
   if (!scanned) return std::unexpected(scanned.error());
   if (failure) return std::unexpected(*failure);
   if (last == from) return from;
+  const std::size_t rows = batch.count();
   if (auto s = views_.commit(batch, last); !s) return std::unexpected(s.error());
+  rows_written_.fetch_add(rows, std::memory_order_relaxed);
   return last;
 }
 

@@ -38,6 +38,8 @@ class ProjectionWorker {
   Status run_until(std::uint64_t target, const std::function<void(std::uint64_t)>& on_batch = {});
 
   std::uint64_t generation() const { return generation_; }
+  // Row writes (puts and deletes) committed so far.
+  std::uint64_t rows_written() const { return rows_written_.load(std::memory_order_relaxed); }
   const FollowerState& state() const { return state_; }
   std::uint64_t position() const { return state_.position().get(); }
   // Calls listener (on the worker's thread) each time the position moves.
@@ -57,6 +59,7 @@ class ProjectionWorker {
   const WorkerOptions options_;
   FollowerState state_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> rows_written_{0};
   std::thread thread_;
 };
 

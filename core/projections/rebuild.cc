@@ -16,7 +16,7 @@ Result<RebuildResult> build(const eventstore::EventStore& log, ViewStore& views,
     (void)views.drop(projection.name(), *generation);  // the first error is the one to report
     return std::unexpected(s.error());
   }
-  return RebuildResult{*generation, worker.position()};
+  return RebuildResult{*generation, worker.position(), worker.rows_written()};
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ namespace mailbox::projections {
 struct RebuildResult {
   std::uint64_t generation = 0;  // the new active generation
   std::uint64_t position = 0;    // the log position it was built up to
+  std::uint64_t rows_written = 0;
 };
 
 // Builds up to `upto` (default: the log's head when called). on_batch(position) is

@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -77,6 +78,8 @@ struct ViewStore::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, rows, meta
   rocksdb::ColumnFamilyHandle* rows() const { return handles[1]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles[2]; }
+  bool read_only = false;
+  std::string secondary_path;
   mutable std::shared_mutex mutex;  // guards active, and orders generation changes
   mutable std::map<std::string, std::uint64_t, std::less<>> active;
 
@@ -163,21 +166,33 @@ ViewStore::~ViewStore() {
     for (auto* h : impl_->handles) impl_->db->DestroyColumnFamilyHandle(h);
     impl_->db->Close();
   }
+  if (!impl_->secondary_path.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(impl_->secondary_path, ec);
+  }
 }
+
+bool ViewStore::read_only() const { return impl_->read_only; }
+
+namespace {
+Status refuse_read_only() { return eventstore::fail(Code::unavailable, "the views are open read-only"); }
+}  // namespace
 
 Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, const ViewStoreOptions& options) {
   rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.create_if_missing = options.create_if_missing && !options.read_only;
+  db_options.create_missing_column_families = db_options.create_if_missing;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.atomic_flush = true;  // rows and checkpoints reach disk together (see commit)
   if (options.env) db_options.env = options.env;
 
   std::vector<std::string> existing;
-  if (rocksdb::DB::ListColumnFamilies(db_options, path, &existing).ok() &&
-      std::find(existing.begin(), existing.end(), "rows") == existing.end())
+  const bool exists = rocksdb::DB::ListColumnFamilies(db_options, path, &existing).ok();
+  if (exists && std::find(existing.begin(), existing.end(), "rows") == existing.end())
     return eventstore::fail(Code::invalid_argument, "'" + path + "' holds a database that is not a mailbox view store");
+  if (!exists && !db_options.create_if_missing)
+    return eventstore::fail(Code::not_found, "no mailbox views at '" + path + "'");
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -190,7 +205,17 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, cons
 
   std::unique_ptr<ViewStore> store(new ViewStore());
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options, path, families, &store->impl_->handles, &raw);
+  rocksdb::Status s;
+  if (options.read_only) {
+    db_options.max_open_files = -1;  // required of a secondary instance
+    std::string pattern = (std::filesystem::temp_directory_path() / "mailbox-views-secondary-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return eventstore::fail(Code::unavailable, "cannot make a temp folder");
+    store->impl_->secondary_path = pattern;
+    store->impl_->read_only = true;
+    s = rocksdb::DB::OpenAsSecondary(db_options, path, pattern, families, &store->impl_->handles, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, path, families, &store->impl_->handles, &raw);
+  }
   if (!s.ok()) {
     if (s.ToString().find("lock") != std::string::npos)
       return eventstore::fail(Code::unavailable, "the views at '" + path + "' are in use by another process: " + s.ToString());
@@ -219,6 +244,7 @@ Result<std::uint64_t> ViewStore::checkpoint(std::string_view view, std::uint64_t
 }
 
 Result<std::uint64_t> ViewStore::new_generation(std::string_view view) {
+  if (impl_->read_only) return std::unexpected(refuse_read_only().error());
   std::unique_lock lock(impl_->mutex);
   auto last = impl_->read_meta(last_generation_key(view));
   if (!last) return std::unexpected(last.error());
@@ -231,6 +257,7 @@ Result<std::uint64_t> ViewStore::new_generation(std::string_view view) {
 }
 
 Status ViewStore::activate(std::string_view view, std::uint64_t generation) {
+  if (impl_->read_only) return refuse_read_only();
   std::unique_lock lock(impl_->mutex);
   // Rows of the generation must be on disk before the switch to it is.
   rocksdb::FlushOptions flush;
@@ -245,6 +272,7 @@ Status ViewStore::activate(std::string_view view, std::uint64_t generation) {
 }
 
 Status ViewStore::drop(std::string_view view, std::uint64_t generation) {
+  if (impl_->read_only) return refuse_read_only();
   const std::string begin = row_prefix(view, generation);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(impl_->rows(), begin, prefix_end(begin));
@@ -277,6 +305,7 @@ ViewWriter ViewStore::writer(std::string_view view, std::uint64_t generation) {
 }
 
 Status ViewStore::commit(ViewWriter& batch, std::uint64_t checkpoint_position) {
+  if (impl_->read_only) return refuse_read_only();
   auto& w = *batch.impl_;
   // In key order: consecutive memtable inserts then land near each other.
   std::vector<const std::pair<const std::string, std::optional<std::string>>*> entries;

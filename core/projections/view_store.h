@@ -33,6 +33,9 @@ using eventstore::Status;
 
 struct ViewStoreOptions {
   bool create_if_missing = true;
+  // Open for reading only (a RocksDB secondary instance): works while another process
+  // has the views open for writing; every write fails with unavailable.
+  bool read_only = false;
   std::size_t block_cache_bytes = 64u << 20;
   rocksdb::Env* env = nullptr;  // null: RocksDB's default
 };
@@ -104,6 +107,8 @@ class ViewStore {
   ViewWriter writer(std::string_view view, std::uint64_t generation);
   // Writes the batch's rows and the generation's new checkpoint in one atomic write.
   Status commit(ViewWriter& batch, std::uint64_t checkpoint_position);
+
+  bool read_only() const;
 
   // Every row of a generation, in key order (keys without the generation prefix); for
   // comparing views.
