@@ -1,0 +1,110 @@
+#pragma once
+// Runs a program as a child process and collects its exit code, stdout and stderr.
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mailbox::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // -1: killed by a signal
+  std::string out, err;
+};
+
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& path, const std::vector<std::string>& args) {
+    int out[2], err[2];
+    if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+      for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(path.c_str()));
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(path.c_str(), argv.data());
+      std::_Exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    out_fd_ = out[0];
+    err_fd_ = err[0];
+  }
+  ~ChildProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_fd_ >= 0) ::close(out_fd_);
+    if (err_fd_ >= 0) ::close(err_fd_);
+  }
+
+  // Reads stdout until it holds `count` lines (or the timeout passes); returns what it read.
+  std::string read_lines(std::size_t count, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto lines = [&] { return static_cast<std::size_t>(std::count(out_.begin(), out_.end(), '\n')); };
+    while (lines() < count && std::chrono::steady_clock::now() < deadline) pump(50);
+    return out_;
+  }
+
+  // Waits for the exit (killing it past the timeout) and returns everything.
+  ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) ::kill(pid_, SIGKILL);
+      pump(20);
+    }
+    pid_ = -1;
+    while (pump(0)) {
+    }
+    ProcessResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = out_;
+    r.err = err_;
+    return r;
+  }
+
+  void kill() { ::kill(pid_, SIGKILL); }
+
+ private:
+  // Reads what is available; false when nothing was read.
+  bool pump(int timeout_ms) {
+    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, timeout_ms) <= 0) return false;
+    bool any = false;
+    char buf[8192];
+    for (int i = 0; i < 2; ++i)
+      if (fds[i].revents & (POLLIN | POLLHUP)) {
+        ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+        if (n > 0) {
+          (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(n));
+          any = true;
+        }
+      }
+    return any;
+  }
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  std::string out_, err_;
+};
+
+inline ProcessResult run_process(const std::string& path, const std::vector<std::string>& args) {
+  ChildProcess p(path, args);
+  return p.wait();
+}
+
+}  // namespace mailbox::testing
