@@ -30,7 +30,7 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
       alarm_runner_(*log_, alarm_policy_, options_.policies),
       readmails_host_(*log_, *views_, readmails_projection_, options_.workers),
       alarms_host_(*log_, *views_, alarms_projection_, options_.workers),
-      send_(*log_),
+      send_(*log_, options_.payment_gate ? *options_.payment_gate : approve_all_),
       mark_read_(*log_),
       readmails_query_(*views_),
       alarms_query_(*views_) {}

@@ -29,7 +29,8 @@ struct EngineOptions {
   eventstore::StoreOptions store;
   projections::WorkerOptions workers;
   projections::PolicyOptions policies;
-  commands::AlarmSink* alarm_sink = nullptr;  // null: a LogAlarmSink
+  commands::AlarmSink* alarm_sink = nullptr;      // null: a LogAlarmSink
+  commands::PaymentGate* payment_gate = nullptr;  // null: every send is approved
 };
 
 class Engine {
@@ -69,6 +70,7 @@ class Engine {
   std::unique_ptr<eventstore::EventStore> log_;
   std::unique_ptr<projections::ViewStore> views_;
   commands::LogAlarmSink log_sink_;
+  commands::ApproveAll approve_all_;
   commands::MailboxPolicy mailbox_policy_;
   commands::AlarmPolicy alarm_policy_;
   queries::ReadmailsProjection readmails_projection_;

@@ -32,6 +32,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
   Config c;
   std::string listen = "127.0.0.1:8080";
   long long idle_ms = c.http.idle_timeout.count(), read_ms = c.http.read_timeout.count();
+  long long payment_ms = c.payment_timeout.count();
   po::options_description flags(
       "mailboxd: the Mailbox service (HTTP API over an embedded event log)\n\n"
       "Usage: mailboxd [options]\n\nOptions (each also from the environment variable shown)");
@@ -48,7 +49,13 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     ("idle-timeout-ms", po::value(&idle_ms)->default_value(idle_ms),
         "close a kept-alive connection idle this long [MAILBOX_IDLE_TIMEOUT_MS]")
     ("read-timeout-ms", po::value(&read_ms)->default_value(read_ms),
-        "a begun request must arrive whole within this [MAILBOX_READ_TIMEOUT_MS]");
+        "a begun request must arrive whole within this [MAILBOX_READ_TIMEOUT_MS]")
+    ("payment-url", po::value(&c.payment_url),
+        "payment service to ask before each send, http://HOST:PORT/PATH; none: every send is approved [MAILBOX_PAYMENT_URL]")
+    ("payment-timeout-ms", po::value(&payment_ms)->default_value(payment_ms),
+        "how long a payment call may take [MAILBOX_PAYMENT_TIMEOUT_MS]")
+    ("alarm-webhook", po::value(&c.alarm_webhook),
+        "deliver alarms by POST to this URL instead of the log [MAILBOX_ALARM_WEBHOOK]");
   // clang-format on
   po::variables_map vm;
   try {
@@ -62,7 +69,10 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_LOG_LEVEL", "log-level"},
                                           {"MAILBOX_MAX_CONNECTIONS", "max-connections"},
                                           {"MAILBOX_IDLE_TIMEOUT_MS", "idle-timeout-ms"},
-                                          {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"}};
+                                          {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"},
+                                          {"MAILBOX_PAYMENT_URL", "payment-url"},
+                                          {"MAILBOX_PAYMENT_TIMEOUT_MS", "payment-timeout-ms"},
+                                          {"MAILBOX_ALARM_WEBHOOK", "alarm-webhook"}};
                                       for (const auto& [var, flag] : kNames)
                                         if (env == var) return flag;
                                       return "";
@@ -83,7 +93,11 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
   if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error" && c.log_level != "off")
     return ConfigExit{2, "mailboxd: --log-level must be trace, debug, info, warn, error or off"};
-  if (idle_ms < 1 || read_ms < 1) return ConfigExit{2, "mailboxd: timeouts must be positive"};
+  if (idle_ms < 1 || read_ms < 1 || payment_ms < 1) return ConfigExit{2, "mailboxd: timeouts must be positive"};
+  c.payment_timeout = std::chrono::milliseconds(payment_ms);
+  for (const auto* url : {&c.payment_url, &c.alarm_webhook})
+    if (!url->empty() && !url->starts_with("http://"))
+      return ConfigExit{2, "mailboxd: '" + *url + "' is not an http:// URL"};
   c.http.idle_timeout = std::chrono::milliseconds(idle_ms);
   c.http.read_timeout = std::chrono::milliseconds(read_ms);
   return c;

@@ -14,6 +14,9 @@ struct Config {
   std::string data_dir = "./data";
   ServerOptions http;
   std::string log_level = "info";
+  std::string payment_url;   // empty: every send is approved
+  std::chrono::milliseconds payment_timeout{500};
+  std::string alarm_webhook;  // empty: alarms go to the log
 };
 
 struct ConfigExit {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "app/engine.h"
+#include "clients/http_payment_gate.h"
 #include "server/api.h"
 #include "server/config.h"
 #include "server/http_server.h"
@@ -27,6 +28,22 @@ int main(int argc, char** argv) {
 
   app::EngineOptions options;
   options.data_dir = config.data_dir;
+  std::unique_ptr<clients::HttpPaymentGate> payment;
+  if (!config.payment_url.empty()) {
+    auto url = clients::Url::parse(config.payment_url);
+    if (!url) {
+      std::fprintf(stderr, "mailboxd: --payment-url '%s' is not http://HOST[:PORT][/PATH]\n", config.payment_url.c_str());
+      return 2;
+    }
+    clients::PaymentGateOptions gate;
+    gate.timeout = config.payment_timeout;
+    payment = std::make_unique<clients::HttpPaymentGate>(*url, gate);
+    options.payment_gate = payment.get();
+    spdlog::info("payment: every send is approved by {} first (timeout {} ms)", config.payment_url,
+                 config.payment_timeout.count());
+  } else {
+    spdlog::info("payment: no --payment-url, so every send is approved");
+  }
   auto engine = app::Engine::open(options);
   if (!engine) {
     std::fprintf(stderr, "mailboxd: %s\n", engine.error().message.c_str());
@@ -70,6 +87,7 @@ int main(int argc, char** argv) {
   (*engine)->stop();
   http.stop();
   api.reset();
+  payment.reset();  // its last answers may still reach the engine
   engine->reset();
   spdlog::info("stopped");
   return 0;

@@ -13,6 +13,7 @@ int http_status(Code code) {
     case Code::permission_denied: return 403;
     case Code::aborted: return 409;
     case Code::failed_precondition: return 409;
+    case Code::resource_exhausted: return 402;
     case Code::unavailable: return 503;
     case Code::corruption: return 500;
     case Code::internal: return 500;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "app/commands/payment_gate.h"
 #include "app/events.h"
 #include "core/eventstore/event_store.h"
 
@@ -27,17 +28,21 @@ struct SendResult {
 class SendHandler {
  public:
   using Done = std::function<void(eventstore::Result<SendResult>)>;
-  explicit SendHandler(eventstore::EventStore& log) : log_(log) {}
+  // REQUIRES: log and gate outlive the handler.
+  SendHandler(eventstore::EventStore& log, PaymentGate& gate) : log_(log), gate_(gate) {}
 
-  // Validates, then appends without blocking; done runs once the Sent event is durable
-  // (on the log's writer thread), or on this thread for a refusal before any write.
-  // Errors: invalid_argument naming the field (sender, receiver, text, or
-  // idempotency_key when a key is reused with a different message), unavailable.
+  // Validates, asks the payment gate, then appends without blocking; done runs once the
+  // Sent event is durable (on the log's writer thread), or earlier on another thread
+  // for a refusal. Errors: invalid_argument naming the field (sender, receiver, text, or
+  // idempotency_key when a key is reused with a different message), resource_exhausted
+  // (payment declined), unavailable (payment service or log unavailable).
   void send(SendMessage command, Done done);
   eventstore::Result<SendResult> send_and_wait(SendMessage command);
 
  private:
+  void append(SendMessage command, std::optional<eventstore::EventId> event_id, app::Sent sent, Done done);
   eventstore::EventStore& log_;
+  PaymentGate& gate_;
 };
 
 }  // namespace mailbox::commands

@@ -8,6 +8,7 @@ const char* code_name(Code code) {
     case Code::not_found: return "not_found";
     case Code::permission_denied: return "permission_denied";
     case Code::failed_precondition: return "failed_precondition";
+    case Code::resource_exhausted: return "resource_exhausted";
     case Code::aborted: return "aborted";
     case Code::unavailable: return "unavailable";
     case Code::corruption: return "corruption";

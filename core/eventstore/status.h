@@ -13,6 +13,7 @@ enum class Code {
   not_found,         // the thing asked for does not exist
   permission_denied, // the caller may not do this
   failed_precondition, // the system is not in a state that allows this (yet)
+  resource_exhausted,  // the caller's quota or credit does not allow this (e.g. payment declined)
   aborted,           // an expected version did not match; see current_version
   unavailable,       // the store cannot serve this now (stopped, failed write); retry later
   corruption,        // stored data failed verification

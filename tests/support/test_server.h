@@ -15,10 +15,12 @@ namespace mailbox::testing {
 
 class TestServer {
  public:
-  explicit TestServer(server::ServerOptions http = {}) {
+  explicit TestServer(server::ServerOptions http = {}, commands::PaymentGate* payment = nullptr,
+                      commands::AlarmSink* alarms = nullptr) {
     app::EngineOptions options;
     options.data_dir = dir.str();
-    options.alarm_sink = &sink;
+    options.alarm_sink = alarms ? alarms : &sink;
+    options.payment_gate = payment;
     options.policies.first_retry = std::chrono::milliseconds(5);
     engine = std::move(app::Engine::open(options).value());
     http.host = "127.0.0.1";

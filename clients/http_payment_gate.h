@@ -1,0 +1,60 @@
+#pragma once
+// The payment gate over HTTP. Contract with the payment service:
+//   POST {url}  {"idempotencyKey", "sender", "receiver", "units"}
+//   2xx -> approved (a "reference" string in the JSON answer is kept in Sent)
+//   402 -> declined
+//   anything else, a refused connection or no answer within the timeout -> unavailable
+// Calls run on the gate's own threads, never the caller's; a circuit breaker refuses
+// at once, without a call, while the service keeps failing.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "app/commands/payment_gate.h"
+#include "clients/circuit_breaker.h"
+#include "clients/http_client.h"
+
+namespace mailbox::clients {
+
+struct PaymentGateOptions {
+  std::chrono::milliseconds timeout{500};
+  int threads = 4;  // payment calls in flight at once
+  BreakerOptions breaker;
+};
+
+class HttpPaymentGate final : public commands::PaymentGate {
+ public:
+  HttpPaymentGate(Url url, PaymentGateOptions options = {});
+  ~HttpPaymentGate() override;  // answers what is queued with unavailable, then joins
+
+  void authorize(commands::PaymentRequest request, std::function<void(commands::PaymentDecision)> done) override;
+
+  const CircuitBreaker& breaker() const { return breaker_; }
+  std::uint64_t calls() const { return calls_.load(); }
+  std::uint64_t failures() const { return failures_.load(); }
+
+ private:
+  struct Job {
+    commands::PaymentRequest request;
+    std::function<void(commands::PaymentDecision)> done;
+  };
+  void work();
+  commands::PaymentDecision call(HttpClient& client, const commands::PaymentRequest& request);
+
+  const Url url_;
+  const PaymentGateOptions options_;
+  CircuitBreaker breaker_;
+  std::atomic<std::uint64_t> calls_{0}, failures_{0};
+  std::mutex mutex_;  // guards jobs_ and stopping_
+  std::condition_variable wake_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace mailbox::clients

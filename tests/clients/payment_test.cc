@@ -1,0 +1,126 @@
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <thread>
+
+#include "clients/http_payment_gate.h"
+#include "tests/support/http_client.h"
+#include "tests/support/stand_in.h"
+#include "tests/support/test_server.h"
+
+using namespace mailbox;
+using namespace std::chrono_literals;
+using testing::http_call;
+
+namespace {
+
+enum class Mode { approve, decline, fail, hang };
+
+server::HttpResponse answer(Mode mode) {
+  server::HttpResponse r;
+  switch (mode) {
+    case Mode::approve: r.body = R"({"reference":"pay-42"})"; break;
+    case Mode::decline: r.status = 402; r.body = R"({"error":"insufficient credit"})"; break;
+    case Mode::fail: r.status = 500; r.body = "{}"; break;
+    case Mode::hang: std::this_thread::sleep_for(400ms); break;  // past the gate's timeout
+  }
+  return r;
+}
+
+testing::HttpReply post(std::uint16_t port, const std::string& text, std::map<std::string, std::string> headers = {}) {
+  return http_call(port, "POST", "/mobiles",
+                   R"({"user":"01012345678","receiver":"01099998888","text":")" + text + R"("})", headers);
+}
+
+clients::PaymentGateOptions fast_options() {
+  clients::PaymentGateOptions o;
+  o.timeout = 150ms;
+  o.breaker.failure_threshold = 3;
+  o.breaker.cool_down = 300ms;
+  return o;
+}
+
+std::uint64_t sent_events(app::Engine& engine) {
+  std::uint64_t n = 0;
+  (void)engine.log().scan_log(1, UINT64_MAX, [&](eventstore::RecordedEvent&& e) {
+    n += e.type == "Sent";
+    return true;
+  });
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("payment approve, decline, timeout and refused connection answer 201, 402, 503 and 503, and only approval sends") {
+  std::atomic<Mode> mode{Mode::approve};
+  testing::StandIn service([&](const server::HttpRequest&) { return answer(mode); });
+  clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), fast_options());
+  testing::TestServer s({}, &gate);
+
+  auto approved = post(s.port(), "paid", {{"Idempotency-Key", "k-1"}});
+  CHECK(approved.status == 201);
+  REQUIRE(service.count() == 1);
+  const auto call = service.requests()[0];
+  CHECK(call.path == "/pay");
+  CHECK(call.body.find("\"sender\":\"01012345678\"") != std::string::npos);
+  CHECK(call.body.find("\"units\":1") != std::string::npos);
+  const auto first_key = std::string(*call.header("idempotency-key"));
+  auto stored = s.engine->log().read_event(1).value();
+  CHECK(std::get<app::Sent>(app::decode(stored).value()).payment_ref == "pay-42");
+
+  // A retry of the same send carries the same key to the payment service.
+  CHECK(post(s.port(), "paid", {{"Idempotency-Key", "k-1"}}).status == 201);
+  REQUIRE(service.count() == 2);
+  CHECK(std::string(*service.requests()[1].header("idempotency-key")) == first_key);
+  CHECK(sent_events(*s.engine) == 1);
+
+  mode = Mode::decline;
+  auto declined = post(s.port(), "declined");
+  CHECK(declined.status == 402);
+  CHECK(declined.header("content-type") == "application/problem+json");
+  CHECK(declined.body.find("declined") != std::string::npos);
+
+  mode = Mode::hang;
+  auto slow = post(s.port(), "slow");
+  CHECK(slow.status == 503);
+  CHECK(slow.header("retry-after") == "1");
+  CHECK(sent_events(*s.engine) == 1);
+
+  // Nothing listens on this port: refused.
+  clients::HttpPaymentGate nowhere(*clients::Url::parse("http://127.0.0.1:1/pay"), fast_options());
+  testing::TestServer refused({}, &nowhere);
+  auto r = post(refused.port(), "refused");
+  CHECK(r.status == 503);
+  CHECK(r.body.find("payment service unavailable") != std::string::npos);
+  CHECK(sent_events(*refused.engine) == 0);
+}
+
+TEST_CASE("while the payment breaker is open the service gets no call, and it closes when the service is back") {
+  std::atomic<Mode> mode{Mode::fail};
+  testing::StandIn service([&](const server::HttpRequest&) { return answer(mode); });
+  clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), fast_options());
+  testing::TestServer s({}, &gate);
+
+  for (int i = 0; i < 3; ++i) CHECK(post(s.port(), "fails").status == 503);
+  CHECK(gate.breaker().state() == clients::CircuitBreaker::State::open);
+  const auto calls = service.count();
+  for (int i = 0; i < 5; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    auto r = post(s.port(), "refused fast");
+    CHECK(r.status == 503);
+    CHECK(r.body.find("circuit is open") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - started < 100ms);  // no call, no timeout waited for
+  }
+  CHECK(service.count() == calls);
+
+  mode = Mode::approve;
+  int status = 0;
+  for (int i = 0; i < 100 && status != 201; ++i) {  // past the cool-down a probe goes through
+    status = post(s.port(), "back").status;
+    if (status != 201) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(status == 201);
+  CHECK(gate.breaker().state() == clients::CircuitBreaker::State::closed);
+  CHECK(post(s.port(), "flowing").status == 201);
+  CHECK(sent_events(*s.engine) == 2);
+}
