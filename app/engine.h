@@ -55,6 +55,8 @@ class Engine {
   projections::ProjectionHost& alarms_view() { return alarms_host_; }
   projections::PolicyRunner& mailbox_policy() { return mailbox_runner_; }
   projections::PolicyRunner& alarm_policy() { return alarm_runner_; }
+  std::uint64_t alarms_delivered() const { return alarm_policy_.delivered(); }
+  std::uint64_t alarms_dead_lettered() const { return alarm_policy_.dead_lettered(); }
 
   // Read your writes: blocks until the readmails view shows everything the event at
   // `position` caused (its Saved), or the timeout passes. Returns whether it does.

@@ -22,6 +22,11 @@ struct FieldWriter {
   void operator()(const Read& e) {
     w.field("messageId", e.message_id).field("receiver", e.receiver).field("readAt", rfc3339(e.read_at_us));
   }
+  void operator()(const AlarmDeadLettered& e) {
+    w.field("alarmId", e.alarm_id).field("messageId", e.message_id).field("phone", e.phone);
+    w.field("kind", to_string(e.kind)).field("channel", e.channel).field("reason", e.reason);
+    w.field("attempts", static_cast<std::int64_t>(e.attempts)).field("deadLetteredAt", rfc3339(e.dead_lettered_at_us));
+  }
 };
 
 // The old services' field names.
@@ -37,6 +42,9 @@ struct SeedFieldWriter {
     w.field("id", e.alarm_id).field("messageId", e.message_id).field("phone", e.phone).field("kind", to_string(e.kind));
   }
   void operator()(const Read& e) { w.field("id", e.message_id).field("receiver", e.receiver); }
+  void operator()(const AlarmDeadLettered& e) {
+    w.field("id", e.alarm_id).field("messageId", e.message_id).field("phone", e.phone).field("reason", e.reason);
+  }
 };
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace mailbox::app {
 // The event's fields as a JSON object, camelCase keys, times in RFC 3339:
 // Sent {messageId, sender, receiver, text, sentAt, paymentRef?}, Saved {messageId,
 // sender, receiver, text, sentAt}, Alarmed {alarmId, messageId, phone, kind, channel,
-// alarmedAt}, Read {messageId, receiver, readAt}.
+// alarmedAt}, Read {messageId, receiver, readAt}, AlarmDeadLettered {alarmId, messageId,
+// phone, kind, channel, reason, attempts, deadLetteredAt}.
 void write_event_fields(JsonWriter& w, const MailboxEvent& event);
 
 // A stored event: the envelope (position, stream, version, type, eventId, timestamp,

@@ -35,6 +35,12 @@ struct Encoder {
                                      e.channel.c_str(), e.alarmed_at_us));
     return finish(b);
   }
+  std::string operator()(const AlarmDeadLettered& e) {
+    b.Finish(fb::CreateAlarmDeadLetteredDirect(b, e.alarm_id.c_str(), e.message_id.c_str(), e.phone.c_str(),
+                                               e.kind == AlarmKind::sent ? fb::AlarmKind::Sent : fb::AlarmKind::Arrived,
+                                               e.channel.c_str(), e.reason.c_str(), e.attempts, e.dead_lettered_at_us));
+    return finish(b);
+  }
   std::string operator()(const Read& e) {
     b.Finish(fb::CreateReadDirect(b, e.message_id.c_str(), e.receiver.c_str(), e.read_at_us));
     return finish(b);
@@ -60,7 +66,8 @@ Result<MailboxEvent> verified(std::string_view payload, F read) {
 std::string_view to_string(AlarmKind kind) { return kind == AlarmKind::sent ? "sent" : "arrived"; }
 
 std::string_view type_of(const MailboxEvent& event) {
-  static constexpr std::string_view kTypes[] = {kSentType, kSavedType, kAlarmedType, kReadType};
+  static constexpr std::string_view kTypes[] = {kSentType, kSavedType, kAlarmedType, kReadType,
+                                                kAlarmDeadLetteredType};
   return kTypes[event.index()];
 }
 
@@ -98,6 +105,17 @@ Result<MailboxEvent> decode(std::string_view type, std::string_view payload) {
   if (type == kReadType)
     return verified<fb::Read>(payload, [](const fb::Read* t) {
       return Read{str(t->message_id()), str(t->receiver()), t->read_at_us()};
+    });
+  if (type == kAlarmDeadLetteredType)
+    return verified<fb::AlarmDeadLettered>(payload, [](const fb::AlarmDeadLettered* t) {
+      return AlarmDeadLettered{str(t->alarm_id()),
+                               str(t->message_id()),
+                               str(t->phone()),
+                               t->kind() == fb::AlarmKind::Sent ? AlarmKind::sent : AlarmKind::arrived,
+                               str(t->channel()),
+                               str(t->reason()),
+                               t->attempts(),
+                               t->dead_lettered_at_us()};
     });
   return eventstore::fail(Code::invalid_argument, "unknown event type '" + std::string(type) + "'");
 }

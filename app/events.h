@@ -19,6 +19,7 @@ inline constexpr std::string_view kSentType = "Sent";
 inline constexpr std::string_view kSavedType = "Saved";
 inline constexpr std::string_view kAlarmedType = "Alarmed";
 inline constexpr std::string_view kReadType = "Read";
+inline constexpr std::string_view kAlarmDeadLetteredType = "AlarmDeadLettered";
 
 struct Sent {
   std::string message_id, sender, receiver, text;
@@ -50,7 +51,16 @@ struct Read {
   bool operator==(const Read&) const = default;
 };
 
-using MailboxEvent = std::variant<Sent, Saved, Alarmed, Read>;
+struct AlarmDeadLettered {
+  std::string alarm_id, message_id, phone;
+  AlarmKind kind = AlarmKind::sent;
+  std::string channel, reason;
+  int attempts = 0;
+  std::int64_t dead_lettered_at_us = 0;
+  bool operator==(const AlarmDeadLettered&) const = default;
+};
+
+using MailboxEvent = std::variant<Sent, Saved, Alarmed, Read, AlarmDeadLettered>;
 
 // The envelope type string of an event.
 std::string_view type_of(const MailboxEvent& event);

@@ -53,6 +53,7 @@ class Api {
   void get_readmail(const HttpRequest& req, std::string id, Respond respond);
   void get_unread_count(const HttpRequest& req, Respond respond);
   void get_alarms(const HttpRequest& req, std::string_view collection, Respond respond);
+  void get_dead_letters(const HttpRequest& req, Respond respond);
   void get_events(const HttpRequest& req, Respond respond);
   void get_stream(const HttpRequest& req, std::string name, Respond respond);
   void get_live(const HttpRequest& req, Respond respond);

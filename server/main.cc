@@ -9,6 +9,7 @@
 
 #include "app/engine.h"
 #include "clients/http_payment_gate.h"
+#include "clients/webhook_alarm_sink.h"
 #include "server/api.h"
 #include "server/config.h"
 #include "server/http_server.h"
@@ -44,12 +45,42 @@ int main(int argc, char** argv) {
   } else {
     spdlog::info("payment: no --payment-url, so every send is approved");
   }
+  std::unique_ptr<clients::WebhookAlarmSink> webhook;
+  if (!config.alarm_webhook.empty()) {
+    auto url = clients::Url::parse(config.alarm_webhook);
+    if (!url) {
+      std::fprintf(stderr, "mailboxd: --alarm-webhook '%s' is not http://HOST[:PORT][/PATH]\n",
+                   config.alarm_webhook.c_str());
+      return 2;
+    }
+    webhook = std::make_unique<clients::WebhookAlarmSink>(*url);
+    options.alarm_sink = webhook.get();
+    spdlog::info("alarms: delivered to {}", config.alarm_webhook);
+  }
   auto engine = app::Engine::open(options);
   if (!engine) {
     std::fprintf(stderr, "mailboxd: %s\n", engine.error().message.c_str());
     return 1;
   }
   server::Metrics metrics;
+  auto breaker_lines = [](std::string& out, const char* who, const clients::CircuitBreaker& b, std::uint64_t calls,
+                          std::uint64_t failures) {
+    out += "mailbox_client_calls_total{client=\"" + std::string(who) + "\"} " + std::to_string(calls) + "\n";
+    out += "mailbox_client_failures_total{client=\"" + std::string(who) + "\"} " + std::to_string(failures) + "\n";
+    out += "mailbox_client_breaker_open{client=\"" + std::string(who) + "\"} " +
+           (b.state() == clients::CircuitBreaker::State::closed ? "0" : "1") + "\n";
+    out += "mailbox_client_breaker_opened_total{client=\"" + std::string(who) + "\"} " +
+           std::to_string(b.times_opened()) + "\n";
+  };
+  if (payment)
+    metrics.add_source([&](std::string& out) {
+      breaker_lines(out, "payment", payment->breaker(), payment->calls(), payment->failures());
+    });
+  if (webhook)
+    metrics.add_source([&](std::string& out) {
+      breaker_lines(out, "alarm-webhook", webhook->breaker(), webhook->calls(), webhook->failures());
+      out += "mailbox_client_retries_total{client=\"alarm-webhook\"} " + std::to_string(webhook->retries()) + "\n";
+    });
   std::unique_ptr<server::Api> api;
   server::HttpServer http(config.http, [&api](server::HttpRequest req, server::Respond respond) {
     api->handle(std::move(req), std::move(respond));
@@ -89,6 +120,7 @@ int main(int argc, char** argv) {
   api.reset();
   payment.reset();  // its last answers may still reach the engine
   engine->reset();
+  webhook.reset();
   spdlog::info("stopped");
   return 0;
 }

@@ -90,6 +90,11 @@ std::string Metrics::render(app::Engine& engine) const {
        static_cast<unsigned long long>(engine.mailbox_policy().retries()));
   line(out, "mailbox_policy_retries_total{policy=\"alarm-policy\"} %llu\n",
        static_cast<unsigned long long>(engine.alarm_policy().retries()));
+  help(out, "mailbox_alarms_delivered_total", "counter", "Alarms delivered since start.");
+  line(out, "mailbox_alarms_delivered_total %llu\n", static_cast<unsigned long long>(engine.alarms_delivered()));
+  help(out, "mailbox_alarms_dead_lettered_total", "counter", "Alarms given up on (dead-lettered) since start.");
+  line(out, "mailbox_alarms_dead_lettered_total %llu\n", static_cast<unsigned long long>(engine.alarms_dead_lettered()));
+  for (const auto& source : sources_) source(out);
   return out;
 }
 

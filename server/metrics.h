@@ -2,6 +2,8 @@
 // Counters for /metrics, rendered in Prometheus' text format. Thread-safe.
 
 #include <array>
+#include <functional>
+#include <vector>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -26,6 +28,10 @@ class Metrics {
   void connection_refused() { refused_.fetch_add(1, std::memory_order_relaxed); }
   void stale_answer() { stale_.fetch_add(1, std::memory_order_relaxed); }
 
+  // More lines for /metrics from a component the server does not know (payment gate,
+  // alarm webhook). REQUIRES: called before serving; source outlives the Metrics.
+  void add_source(std::function<void(std::string& out)> source) { sources_.push_back(std::move(source)); }
+
   // Every metric: the HTTP ones above and the engine's (log appends, batch sizes, sync
   // time, head, lag of each policy and view).
   std::string render(app::Engine& engine) const;
@@ -43,6 +49,7 @@ class Metrics {
   std::map<std::string, Latency> latency_;
   std::atomic<std::int64_t> connections_{0};
   std::atomic<std::uint64_t> refused_{0}, stale_{0};
+  std::vector<std::function<void(std::string&)>> sources_;
 };
 
 }  // namespace mailbox::server

@@ -119,6 +119,23 @@ void Api::get_alarms(const HttpRequest& req, std::string_view collection, Respon
         });
 }
 
+void Api::get_dead_letters(const HttpRequest& req, Respond respond) {
+  auto args = page_args(req);
+  if (auto* r = std::get_if<HttpResponse>(&args)) return respond(std::move(*r));
+  const auto a = std::get<PageArgs>(args);
+  auto page = engine_.alarms().dead_letters(a.limit, a.cursor);
+  if (!page) return respond(problem(page.error()));
+  respond(json(collection_json("deadLetters", *page, req.target, "/alarms/dead-letters", a.limit,
+                               [](app::JsonWriter& w, const queries::DeadLetterRow& d) {
+                                 w.begin_object().field("alarmId", d.alarm.alarm_id).field("messageId", d.alarm.message_id);
+                                 w.field("phone", d.alarm.phone).field("kind", d.alarm.kind);
+                                 w.field("channel", d.alarm.channel).field("reason", d.reason);
+                                 w.field("attempts", d.attempts).field("deadLetteredAt", app::rfc3339(d.alarm.alarmed_at_us));
+                                 w.end_object();
+                               }),
+               true));
+}
+
 void Api::get_events(const HttpRequest& req, Respond respond) {
   auto from = uint_param(req, "from", 1);
   if (auto* r = std::get_if<HttpResponse>(&from)) return respond(std::move(*r));

@@ -7,10 +7,13 @@ namespace mailbox::commands {
 
 bool AlarmPolicy::wants(std::string_view type) const { return type == app::kSentType || type == app::kSavedType; }
 
-eventstore::Result<std::vector<eventstore::StreamAppend>> AlarmPolicy::react(const eventstore::RecordedEvent& event) {
+namespace {
+std::string purpose_of(const Alarm& alarm) { return "alarm-" + std::string(app::to_string(alarm.kind)); }
+}  // namespace
+
+eventstore::Result<std::optional<Alarm>> AlarmPolicy::alarm_for(const eventstore::RecordedEvent& event) const {
   auto decoded = app::decode(event);
   if (!decoded) return std::unexpected(decoded.error());
-
   Alarm alarm;
   if (const auto* sent = std::get_if<app::Sent>(&*decoded)) {
     alarm = {"", sent->sender, app::AlarmKind::sent, sent->message_id,
@@ -19,18 +22,71 @@ eventstore::Result<std::vector<eventstore::StreamAppend>> AlarmPolicy::react(con
     alarm = {"", saved->receiver, app::AlarmKind::arrived, saved->message_id,
              std::string(utf8_prefix(saved->text, kPreviewCodePoints))};
   } else {
-    return std::vector<eventstore::StreamAppend>{};
+    return std::optional<Alarm>{};
   }
-  const std::string purpose = "alarm-" + std::string(app::to_string(alarm.kind));
-  const eventstore::EventId alarm_id = eventstore::derive_event_id(event.id, purpose);
-  alarm.alarm_id = eventstore::to_string(alarm_id);
+  // Stable across retries and restarts: the receiver's idempotency key.
+  alarm.alarm_id = eventstore::to_string(eventstore::derive_event_id(event.id, purpose_of(alarm)));
+  return std::optional<Alarm>(std::move(alarm));
+}
 
-  if (auto s = sink_.deliver(alarm); !s) return std::unexpected(s.error());
-
-  app::Alarmed alarmed{alarm.alarm_id, alarm.message_id, alarm.phone, alarm.kind, std::string(sink_.channel()),
-                       app::now_us()};
+eventstore::Result<std::vector<eventstore::StreamAppend>> AlarmPolicy::answer(const eventstore::RecordedEvent& event,
+                                                                             const Alarm& alarm,
+                                                                             const eventstore::Status& status) {
   std::vector<eventstore::StreamAppend> out;
-  out.push_back({event.stream, eventstore::ExpectedVersion::any(), {derived_event(alarmed, event, purpose)}});
+  if (status) {
+    ++delivered_;
+    app::Alarmed alarmed{alarm.alarm_id, alarm.message_id, alarm.phone, alarm.kind, std::string(sink_.channel()),
+                         app::now_us()};
+    out.push_back({event.stream, eventstore::ExpectedVersion::any(), {derived_event(alarmed, event, purpose_of(alarm))}});
+    return out;
+  }
+  if (status.error().code != eventstore::Code::invalid_argument) return std::unexpected(status.error());
+  ++dead_lettered_;
+  app::AlarmDeadLettered dead{alarm.alarm_id, alarm.message_id,  alarm.phone,         alarm.kind,
+                              std::string(sink_.channel()), status.error().message, sink_.max_attempts(),
+                              app::now_us()};
+  out.push_back(
+      {event.stream, eventstore::ExpectedVersion::any(), {derived_event(dead, event, "dead-" + purpose_of(alarm))}});
+  return out;
+}
+
+eventstore::Result<std::vector<eventstore::StreamAppend>> AlarmPolicy::react(const eventstore::RecordedEvent& event) {
+  auto alarm = alarm_for(event);
+  if (!alarm) return std::unexpected(alarm.error());
+  if (!*alarm) return std::vector<eventstore::StreamAppend>{};
+  return answer(event, **alarm, sink_.deliver(**alarm));
+}
+
+projections::Policy::BatchReaction AlarmPolicy::react_batch(std::span<const eventstore::RecordedEvent> events) {
+  BatchReaction out;
+  std::vector<Alarm> alarms;
+  std::vector<std::size_t> alarm_of(events.size(), SIZE_MAX);
+  std::size_t usable = events.size();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto alarm = alarm_for(events[i]);
+    if (!alarm) {  // stop before an event that cannot be read; what precedes is still done
+      out.stopped = alarm.error();
+      usable = i;
+      break;
+    }
+    if (*alarm) {
+      alarm_of[i] = alarms.size();
+      alarms.push_back(std::move(**alarm));
+    }
+  }
+  const auto statuses = alarms.empty() ? std::vector<eventstore::Status>{} : sink_.deliver_many(alarms);
+  for (std::size_t i = 0; i < usable; ++i) {
+    if (alarm_of[i] == SIZE_MAX) {
+      out.answers.emplace_back();
+      continue;
+    }
+    auto a = answer(events[i], alarms[alarm_of[i]], statuses[alarm_of[i]]);
+    if (!a) {
+      out.stopped = a.error();
+      return out;
+    }
+    out.answers.push_back(std::move(*a));
+  }
   return out;
 }
 

@@ -2,6 +2,8 @@
 // The alarm policy: a Sent message alarms its sender (kind sent), a Saved one its
 // receiver (kind arrived). Each alarm goes through the sink, then Alarmed is appended.
 
+#include <atomic>
+
 #include "app/commands/alarm_sink.h"
 #include "core/projections/policy.h"
 
@@ -16,9 +18,21 @@ class AlarmPolicy final : public projections::Policy {
   std::string_view name() const override { return kName; }
   bool wants(std::string_view type) const override;
   eventstore::Result<std::vector<eventstore::StreamAppend>> react(const eventstore::RecordedEvent& event) override;
+  // Hands the batch's alarms to the sink together, so that several are in flight at
+  // once; an alarm the sink rejects for good becomes AlarmDeadLettered.
+  BatchReaction react_batch(std::span<const eventstore::RecordedEvent> events) override;
+
+  std::uint64_t delivered() const { return delivered_.load(); }
+  std::uint64_t dead_lettered() const { return dead_lettered_.load(); }
 
  private:
+  // The alarm an event calls for, with the event it comes from; nullopt for others.
+  eventstore::Result<std::optional<Alarm>> alarm_for(const eventstore::RecordedEvent& event) const;
+  // What to append once the sink has answered.
+  eventstore::Result<std::vector<eventstore::StreamAppend>> answer(const eventstore::RecordedEvent& event,
+                                                                   const Alarm& alarm, const eventstore::Status& status);
   AlarmSink& sink_;
+  std::atomic<std::uint64_t> delivered_{0}, dead_lettered_{0};
 };
 
 }  // namespace mailbox::commands

@@ -6,6 +6,19 @@
 
 namespace mailbox::commands {
 
+std::vector<eventstore::Status> AlarmSink::deliver_many(const std::vector<Alarm>& alarms) {
+  std::vector<eventstore::Status> out;
+  out.reserve(alarms.size());
+  for (const auto& alarm : alarms) {
+    if (!out.empty() && !out.back() && out.back().error().code == eventstore::Code::unavailable) {
+      out.push_back(out.back());
+      continue;
+    }
+    out.push_back(deliver(alarm));
+  }
+  return out;
+}
+
 eventstore::Status LogAlarmSink::deliver(const Alarm& alarm) {
   std::string preview;
   app::append_json_string(preview, alarm.text_preview);

@@ -1,5 +1,6 @@
 #pragma once
-// The alarm-list view: each phone number's alarms, newest first. Built from Alarmed.
+// The alarm-list view: each phone number's alarms, newest first (from Alarmed), and the
+// alarms that could not be delivered (from AlarmDeadLettered).
 
 #include "core/projections/projection.h"
 

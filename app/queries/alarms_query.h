@@ -18,6 +18,8 @@ class AlarmsQuery {
   // A phone number's alarms, newest first. Errors: invalid_argument (limit, cursor).
   eventstore::Result<Page<AlarmEntry>> for_phone(std::string_view phone, std::size_t limit,
                                                  std::string_view cursor) const;
+  // Alarms that could not be delivered, newest first.
+  eventstore::Result<Page<DeadLetterRow>> dead_letters(std::size_t limit, std::string_view cursor) const;
 
  private:
   const projections::ViewStore& views_;

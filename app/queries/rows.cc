@@ -86,6 +86,25 @@ std::optional<AlarmRow> decode_alarm(std::string_view bytes) {
   return r;
 }
 
+std::string encode(const DeadLetterRow& r) {
+  std::string out;
+  put_string(out, encode(r.alarm));
+  put_string(out, r.reason);
+  append_u64(out, r.attempts);
+  return out;
+}
+
+std::optional<DeadLetterRow> decode_dead_letter(std::string_view bytes) {
+  Reader in(bytes);
+  DeadLetterRow r;
+  std::string alarm;
+  if (!in.string(alarm) || !in.string(r.reason) || !in.u64(r.attempts) || !in.done()) return std::nullopt;
+  auto decoded = decode_alarm(alarm);
+  if (!decoded) return std::nullopt;
+  r.alarm = std::move(*decoded);
+  return r;
+}
+
 namespace row_keys {
 
 std::string message(std::string_view id) { return "m/" + std::string(id); }
@@ -118,6 +137,12 @@ std::string phone_prefix(std::string_view phone) {
 
 std::string phone_entry(std::string_view phone, std::uint64_t position) {
   std::string k = phone_prefix(phone);
+  append_u64(k, ~position);
+  return k;
+}
+
+std::string dead_letter_entry(std::uint64_t position) {
+  std::string k(kDeadLetterPrefix);
   append_u64(k, ~position);
   return k;
 }

@@ -9,6 +9,7 @@
 //   u/<receiver>                        -> unread count, u64 BE
 // alarms view:
 //   a/<phone>\0<~position u64 BE>       -> AlarmRow     (a phone's alarms, newest first)
+//   x/<~position u64 BE>                -> DeadLetterRow (undeliverable alarms, newest first)
 // position is the log position of the Saved (or Alarmed) event; ~ is bitwise not, so
 // that ascending key order is newest first.
 
@@ -34,7 +35,16 @@ struct AlarmRow {
   bool operator==(const AlarmRow&) const = default;
 };
 
+struct DeadLetterRow {
+  AlarmRow alarm;  // alarmed_at_us: when it was dead-lettered
+  std::string reason;
+  std::uint64_t attempts = 0;
+  bool operator==(const DeadLetterRow&) const = default;
+};
+
 std::string encode(const MailRow& row);
+std::string encode(const DeadLetterRow& row);
+std::optional<DeadLetterRow> decode_dead_letter(std::string_view bytes);
 std::optional<MailRow> decode_mail(std::string_view bytes);
 std::string encode(const AlarmRow& row);
 std::optional<AlarmRow> decode_alarm(std::string_view bytes);
@@ -48,6 +58,8 @@ std::string latest_entry(std::uint64_t position);
 std::string unread(std::string_view receiver);
 std::string phone_prefix(std::string_view phone);
 std::string phone_entry(std::string_view phone, std::uint64_t position);
+inline constexpr std::string_view kDeadLetterPrefix = "x/";
+std::string dead_letter_entry(std::uint64_t position);
 }  // namespace row_keys
 
 }  // namespace mailbox::queries

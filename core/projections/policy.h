@@ -2,6 +2,8 @@
 // A policy turns log events into new events (a process manager). Implementations live
 // in the application (app/commands); the runner lives here.
 
+#include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +27,30 @@ class Policy {
   // moving past it; any other code halts the runner, reported, never skipped.
   // Called from one runner thread at a time.
   virtual eventstore::Result<std::vector<eventstore::StreamAppend>> react(const eventstore::RecordedEvent& event) = 0;
+
+  // What react_batch did: the answers to the first events, in order, and the error of
+  // the first event it could not finish (none when it finished them all).
+  struct BatchReaction {
+    std::vector<std::vector<eventstore::StreamAppend>> answers;
+    std::optional<eventstore::Error> stopped;
+  };
+  // Reacts to several wanted events at once, so that a policy may work on them
+  // concurrently (deliver several alarms at a time). The runner commits the answers it
+  // gets and moves its checkpoint only past them: the first unfinished event and all
+  // after it are handled again later, side effects included. The default calls react()
+  // one event at a time.
+  virtual BatchReaction react_batch(std::span<const eventstore::RecordedEvent> events) {
+    BatchReaction out;
+    for (const auto& e : events) {
+      auto r = react(e);
+      if (!r) {
+        out.stopped = r.error();
+        break;
+      }
+      out.answers.push_back(std::move(*r));
+    }
+    return out;
+  }
 };
 
 }  // namespace mailbox::projections

@@ -1,6 +1,7 @@
 #include "core/projections/policy_runner.h"
 
 #include <map>
+#include <random>
 
 namespace mailbox::projections {
 
@@ -31,44 +32,50 @@ void PolicyRunner::stop() {
 }
 
 void PolicyRunner::sleep_for(std::chrono::milliseconds d) {
+  // Jitter: between half and the whole of d, so that retries do not come in lockstep.
+  thread_local std::mt19937 rng{std::random_device{}()};
+  d = std::chrono::milliseconds(d.count() / 2 + static_cast<long>(rng() % static_cast<unsigned>(d.count() / 2 + 1)));
   std::unique_lock lock(sleep_mutex_);
   sleep_cv_.wait_for(lock, d, [&] { return stopping_.load(); });
 }
 
 Result<std::uint64_t> PolicyRunner::step(std::uint64_t from, bool& must_wait) {
-  eventstore::Transaction txn;
-  std::map<std::string, std::size_t> part_of_stream;
-  std::uint64_t handled = from;
-  std::optional<eventstore::Error> failure;
+  std::vector<eventstore::RecordedEvent> wanted;
+  std::uint64_t last_scanned = from;
   auto scanned = log_.scan_log(from + 1, options_.batch_events, [&](eventstore::RecordedEvent&& e) {
-    if (policy_.wants(e.type)) {
-      auto derived = policy_.react(e);
-      if (!derived) {
-        failure = derived.error();
-        return false;
-      }
-      for (auto& part : *derived) {
-        // One transaction appends to a stream once: merge what several events derive.
-        auto [it, fresh] = part_of_stream.emplace(part.stream, txn.streams.size());
-        if (fresh) txn.streams.push_back(std::move(part));
-        else
-          for (auto& ev : part.events) txn.streams[it->second].events.push_back(std::move(ev));
-      }
-    }
-    handled = e.position;
+    last_scanned = e.position;
+    if (policy_.wants(e.type)) wanted.push_back(std::move(e));
     return true;
   });
   if (!scanned) return std::unexpected(scanned.error());
+  if (last_scanned == from) return from;
+
+  auto reaction = wanted.empty() ? Policy::BatchReaction{} : policy_.react_batch(wanted);
+  // Handled: everything before the first wanted event without an answer.
+  const std::size_t answered = reaction.answers.size();
+  const std::uint64_t handled = answered < wanted.size() ? wanted[answered].position - 1 : last_scanned;
+  eventstore::Transaction txn;
+  std::map<std::string, std::size_t> part_of_stream;
+  for (auto& answer : reaction.answers)
+    for (auto& part : answer) {
+      // One transaction appends to a stream once: merge what several events derive.
+      auto [it, fresh] = part_of_stream.emplace(part.stream, txn.streams.size());
+      if (fresh) txn.streams.push_back(std::move(part));
+      else
+        for (auto& ev : part.events) txn.streams[it->second].events.push_back(std::move(ev));
+    }
   if (handled > from) {
     txn.checkpoints.push_back({std::string(policy_.name()), handled});
     auto committed = log_.commit(std::move(txn));
     if (!committed) return std::unexpected(committed.error());
   }
-  if (failure) {
-    if (failure->code != Code::unavailable) {
-      failure->message = std::string(policy_.name()) + ", event at position " + std::to_string(handled + 1) + ": " +
-                         failure->message;
-      return std::unexpected(*failure);
+  if (answered < wanted.size()) {
+    eventstore::Error failure = reaction.stopped.value_or(
+        eventstore::Error{Code::internal, "the policy stopped without saying why", std::nullopt, {}});
+    if (failure.code != Code::unavailable) {
+      failure.message = std::string(policy_.name()) + ", event at position " + std::to_string(handled + 1) + ": " +
+                        failure.message;
+      return std::unexpected(failure);
     }
     must_wait = true;  // retry the failed event after a pause
   }

@@ -14,10 +14,12 @@ namespace mailbox::testing {
 class StandIn {
  public:
   // answer(request) gives the response; it runs on the stand-in's I/O threads.
-  explicit StandIn(std::function<server::HttpResponse(const server::HttpRequest&)> answer, int threads = 4)
+  // port 0: an ephemeral port.
+  explicit StandIn(std::function<server::HttpResponse(const server::HttpRequest&)> answer, int threads = 4,
+                   std::uint16_t port = 0)
       : answer_(std::move(answer)) {
     server::ServerOptions options;
-    options.port = 0;
+    options.port = port;
     options.threads = threads;
     server_ = std::make_unique<server::HttpServer>(
         options,

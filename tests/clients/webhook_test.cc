@@ -1,0 +1,189 @@
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "clients/webhook_alarm_sink.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/stand_in.h"
+#include "tests/support/test_server.h"
+
+using namespace mailbox;
+using namespace std::chrono_literals;
+using testing::http_call;
+
+namespace {
+
+enum class Mode { up, unavailable, hang, poison };
+
+// Answers as the mode says; in poison mode, 400 for alarms about a "poison" message.
+server::HttpResponse webhook_answer(Mode mode, const server::HttpRequest& req) {
+  server::HttpResponse r;
+  r.body = "{}";
+  if (mode == Mode::unavailable) r.status = 503;
+  if (mode == Mode::hang) std::this_thread::sleep_for(300ms);
+  if (mode == Mode::poison && req.body.find("poison") != std::string::npos) r.status = 400;
+  return r;
+}
+
+std::string json_field(const std::string& body, const std::string& name) {
+  const auto at = body.find("\"" + name + "\":\"");
+  if (at == std::string::npos) return {};
+  const auto start = at + name.size() + 4;
+  return body.substr(start, body.find('"', start) - start);
+}
+
+// Alarm ids the webhook answered 2xx for, from the stand-in's record and answers.
+std::set<std::string> alarm_ids_in_log(app::Engine& engine, const char* type = "Alarmed") {
+  std::set<std::string> ids;
+  (void)engine.log().scan_log(1, UINT64_MAX, [&](eventstore::RecordedEvent&& e) {
+    if (e.type == type) {
+      auto d = app::decode(e).value();
+      if (auto* a = std::get_if<app::Alarmed>(&d)) ids.insert(a->alarm_id);
+      if (auto* x = std::get_if<app::AlarmDeadLettered>(&d)) ids.insert(x->alarm_id);
+    }
+    return true;
+  });
+  return ids;
+}
+
+clients::WebhookOptions quick() {
+  clients::WebhookOptions o;
+  o.timeout = 200ms;
+  o.first_backoff = 2ms;
+  o.breaker.cool_down = 50ms;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a webhook refusing, hanging or failing while 5000 messages are sent delays nothing, and then gets every alarm") {
+  std::uint16_t port;
+  {
+    testing::StandIn probe([](const server::HttpRequest&) { return server::HttpResponse{}; });
+    port = probe.port();
+  }  // now nothing listens there: connections are refused
+  clients::WebhookAlarmSink sink(*clients::Url::parse("http://127.0.0.1:" + std::to_string(port) + "/alarms"), quick());
+  testing::TestServer s({}, nullptr, &sink);
+  s.engine->alarm_policy();  // (runs with the server)
+
+  std::atomic<int> created{0}, not_created{0}, reads_ok{0}, reads_bad{0};
+  auto send_burst = [&](int count) {
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t)
+      clients.emplace_back([&, t] {
+        testing::HttpConnection c(s.port());
+        for (int i = t; i < count; i += 8) {
+          auto r = c.call("POST", "/mobiles",
+                          R"({"user":"0101234)" + std::to_string(1000 + i % 10) + R"(","receiver":"0109999)" +
+                              std::to_string(1000 + i % 20) + R"(","text":"hello )" + std::to_string(i) + R"("})");
+          ++(r.status == 201 ? created : not_created);
+          if (i % 50 == 0) {
+            auto q = c.call("GET", "/readmails?receiver=01099991000&limit=5");
+            ++(q.status == 200 ? reads_ok : reads_bad);
+          }
+        }
+      });
+    for (auto& c : clients) c.join();
+  };
+
+  send_burst(1700);  // refused
+  std::atomic<Mode> mode{Mode::unavailable};
+  auto webhook = std::make_unique<testing::StandIn>(
+      [&](const server::HttpRequest& req) { return webhook_answer(mode, req); }, 4, port);
+  send_burst(1700);  // 503
+  mode = Mode::hang;
+  send_burst(1600);  // hanging past the timeout
+  CHECK(created == 5000);
+  CHECK(not_created == 0);
+  CHECK(reads_ok > 0);
+  CHECK(reads_bad == 0);
+  const auto head_when_sent = s.engine->log().head();
+  REQUIRE(s.engine->wait_readmails(head_when_sent, 30s));
+
+  mode = Mode::up;
+  // Every Sent and Saved gets its alarm once the webhook is back.
+  REQUIRE(s.engine->wait_alarms(head_when_sent, 60s));
+  const auto logged = alarm_ids_in_log(*s.engine);
+  CHECK(logged.size() == 10000);
+  std::set<std::string> delivered;
+  for (const auto& req : webhook->requests()) {
+    const std::string id = json_field(req.body, "alarmId");
+    CHECK(std::string(req.header("idempotency-key").value_or("")) == id);
+    CHECK(logged.contains(id));  // repeats, if any, carry a known key
+    delivered.insert(id);
+  }
+  CHECK(delivered == logged);
+  CHECK(s.engine->alarms_dead_lettered() == 0);
+}
+
+TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its attempts while the others flow") {
+  testing::StandIn webhook([](const server::HttpRequest& req) { return webhook_answer(Mode::poison, req); });
+  clients::WebhookAlarmSink sink(*clients::Url::parse(webhook.url("/alarms")), quick());
+  testing::TestServer s({}, nullptr, &sink);
+  std::uint64_t last = 0;
+  for (const char* text : {"one", "two", "poison pill", "four", "five"}) {
+    auto r = s.engine->send().send_and_wait({"01012345678", "01099998888", text, std::nullopt});
+    REQUIRE(r.has_value());
+    last = r->position;
+  }
+  REQUIRE(s.engine->wait_alarms(last, 10s));
+  CHECK(alarm_ids_in_log(*s.engine, "Alarmed").size() == 8);
+  CHECK(alarm_ids_in_log(*s.engine, "AlarmDeadLettered").size() == 2);
+  std::size_t poison_calls = 0;
+  for (const auto& req : webhook.requests()) poison_calls += req.body.find("poison") != std::string::npos;
+  CHECK(poison_calls == 2 * 3);  // both alarms of the poison message, three attempts each
+
+  auto dead = http_call(s.port(), "GET", "/alarms/dead-letters");
+  CHECK(dead.status == 200);
+  CHECK(dead.body.find("\"reason\":\"the webhook answered 400") != std::string::npos);
+  CHECK(dead.body.find("\"attempts\":3") != std::string::npos);
+  auto metrics = http_call(s.port(), "GET", "/metrics").body;
+  CHECK(metrics.find("mailbox_alarms_dead_lettered_total 2") != std::string::npos);
+  CHECK(metrics.find("mailbox_alarms_delivered_total 8") != std::string::npos);
+}
+
+TEST_CASE("SIGKILL during alarm delivery: after restart every undelivered alarm is delivered") {
+  std::atomic<Mode> mode{Mode::hang};
+  testing::StandIn webhook([&](const server::HttpRequest& req) { return webhook_answer(mode, req); });
+  testing::TempDir dir;
+  auto start = [&] {
+    auto p = std::make_unique<testing::ChildProcess>(
+        std::string(MAILBOXD_PATH), std::vector<std::string>{"--data", dir.str(), "--listen", "127.0.0.1:0",
+                                                             "--alarm-webhook", webhook.url("/alarms")});
+    const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    std::smatch m;
+    std::string out;
+    for (std::size_t i = 1; i < 100 && !std::regex_search(out, m, listening); ++i) out = p->read_lines(i, 100ms);
+    REQUIRE(std::regex_search(out, m, listening));
+    return std::make_pair(std::move(p), static_cast<std::uint16_t>(std::stoi(m[1])));
+  };
+  auto [first, port] = start();
+  for (int i = 0; i < 40; ++i)
+    REQUIRE(http_call(port, "POST", "/mobiles",
+                      R"({"user":"01012345678","receiver":"01099998888","text":"m)" + std::to_string(i) + R"("})")
+                .status == 201);
+  for (int i = 0; i < 200 && webhook.count() < 10; ++i) std::this_thread::sleep_for(10ms);
+  first->kill();  // SIGKILL, deliveries in flight
+  first->wait();
+  const auto delivered_before = webhook.count();
+  CHECK(delivered_before < 80);
+
+  mode = Mode::up;
+  auto [second, port2] = start();
+  std::set<std::string> delivered;
+  for (int i = 0; i < 1000 && delivered.size() < 80; ++i) {
+    delivered.clear();
+    for (const auto& req : webhook.requests())
+      if (!req.body.empty()) delivered.insert(json_field(req.body, "alarmId"));
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(delivered.size() == 80);  // 40 messages, two alarms each, none missing
+  auto alarms = http_call(port2, "GET", "/alarms?phone=01099998888&limit=100&wait_ms=5000&min_position=80");
+  CHECK(alarms.status == 200);
+  second->kill();
+}
