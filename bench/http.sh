@@ -56,12 +56,14 @@ nginx_pid=$!
 wait_http "http://127.0.0.1:$((port + 1))/"
 
 rows=()
+: >"$out.rps"  # "connections req/s" lines for the peers' comparison
 for c in 16 64 256; do
   echo "http: $c connections, mailboxd then nginx (${seconds}s each)..." >&2
   read -r m_rps m_p50 m_p99 m_bad m_err < <(run_wrk "http://127.0.0.1:$port/mobiles" "$c")
   read -r n_rps n_p50 n_p99 n_bad n_err < <(run_wrk "http://127.0.0.1:$((port + 1))/mobiles" "$c")
   if [ "$m_bad" != 0 ] || [ "$m_err" != 0 ]; then echo "http: mailboxd answered $m_bad non-2xx and $m_err socket errors" >&2; fi
   ratio=$(awk -v a="$m_rps" -v b="$n_rps" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')
+  echo "$c $m_rps" >>"$out.rps"
   rows+=("{\"benchmark\": \"http\", \"metric\": \"POST /mobiles, $c connections\", \"value\": $m_rps, \"unit\": \"req/s\", \"reference\": \"nginx return 200, $c connections\", \"ratio\": $ratio}")
   rows+=("{\"benchmark\": \"http\", \"metric\": \"POST /mobiles, $c connections p50\", \"value\": $m_p50, \"unit\": \"us\", \"reference\": \"\", \"ratio\": null}")
   rows+=("{\"benchmark\": \"http\", \"metric\": \"POST /mobiles, $c connections p99\", \"value\": $m_p99, \"unit\": \"us\", \"reference\": \"\", \"ratio\": null}")

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# peers: what users would otherwise run, measured on loopback in the same run as our
+# HTTP benchmark, with the same 200-byte payload at the same client counts:
+#   PostgreSQL INSERT into an events table (fsync and synchronous_commit on), by pgbench
+#   Redis XADD with appendonly yes and appendfsync always, by redis-benchmark
+# Installs them from Debian's packages if missing, starts private instances in a temp
+# folder, stops them after. Writes JSON rows to OUT; MAILBOXD_RPS holds "clients req/s"
+# lines from bench/http.sh for the ratios.
+#   bench/peers.sh OUT.json SECONDS MAILBOXD_RPS
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$1
+seconds=$2
+mailboxd_rps=$3
+
+missing=()
+for p in postgresql redis-server redis-tools; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "peers: installing ${missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+work=$(mktemp -d /var/tmp/mailbox-bench-peers-XXXXXX)
+chmod 755 "$work"
+pg_port=18290
+redis_port=18291
+cleanup() {
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+payload=$(printf 'x%.0s' $(seq 1 200))
+
+# PostgreSQL: a private cluster as the postgres user (it refuses to run as root).
+mkdir -p "$work/pg" && chown postgres "$work/pg"
+runuser -u postgres -- "$pg_bin/initdb" -D "$work/pg" -A trust >/dev/null
+runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg/log" -w \
+  -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300" \
+  start >/dev/null
+psql -h 127.0.0.1 -p $pg_port -U postgres -q -c \
+  "CREATE TABLE events (position bigserial PRIMARY KEY, stream text NOT NULL, payload text NOT NULL)"
+echo "INSERT INTO events (stream, payload) VALUES ('message-' || :client_id, '$payload');" >"$work/insert.sql"
+
+# Redis with every write fsynced before it is answered.
+redis-server --port $redis_port --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always \
+  --save '' --daemonize yes --logfile "$work/redis.log" >/dev/null
+for _ in $(seq 1 100); do redis-cli -p $redis_port ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+rows=()
+for c in 16 64 256; do
+  echo "peers: $c clients, postgres then redis (${seconds}s each)..." >&2
+  pg=$(pgbench -h 127.0.0.1 -p $pg_port -U postgres -n -c "$c" -j 1 -T "$seconds" -f "$work/insert.sql" postgres 2>/dev/null |
+    sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -1)
+  requests=$(awk -v s="$seconds" 'BEGIN { print int(s * 40000) }')
+  rd=$(redis-benchmark -p $redis_port -c "$c" -n "$requests" -q XADD bench '*' payload "$payload" 2>/dev/null |
+    tr '\r' '\n' | sed -n 's/^XADD.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
+  m=$(awk -v c="$c" '$1 == c { print $2 }' "$mailboxd_rps")
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "null"; else printf "%.4f", a / b }'; }
+  rows+=("{\"benchmark\": \"peers\", \"metric\": \"postgres INSERT (fsync, synchronous_commit), $c clients\", \"value\": ${pg:-0}, \"unit\": \"tx/s\", \"reference\": \"\", \"ratio\": null}")
+  rows+=("{\"benchmark\": \"peers\", \"metric\": \"redis XADD (appendfsync always), $c clients\", \"value\": ${rd:-0}, \"unit\": \"req/s\", \"reference\": \"\", \"ratio\": null}")
+  rows+=("{\"benchmark\": \"peers\", \"metric\": \"POST /mobiles, $c connections\", \"value\": ${m:-0}, \"unit\": \"req/s\", \"reference\": \"redis XADD (appendfsync always), $c clients\", \"ratio\": $(ratio "$m" "$rd")}")
+  rows+=("{\"benchmark\": \"peers\", \"metric\": \"POST /mobiles, $c connections\", \"value\": ${m:-0}, \"unit\": \"req/s\", \"reference\": \"postgres INSERT, $c clients\", \"ratio\": $(ratio "$m" "$pg")}")
+done
+{
+  echo "["
+  for i in "${!rows[@]}"; do
+    sep=","
+    [ "$i" -eq $((${#rows[@]} - 1)) ] && sep=""
+    echo "  ${rows[$i]}$sep"
+  done
+  echo "]"
+} >"$out"
