@@ -69,6 +69,15 @@ for c in 16 64 256; do
   rows+=("{\"benchmark\": \"http\", \"metric\": \"POST /mobiles, $c connections p99\", \"value\": $m_p99, \"unit\": \"us\", \"reference\": \"\", \"ratio\": null}")
   rows+=("{\"benchmark\": \"http\", \"metric\": \"nginx return 200, $c connections\", \"value\": $n_rps, \"unit\": \"req/s\", \"reference\": \"\", \"ratio\": null}")
 done
+# Latency at about half of the most sends/s seen above, mailboxd still running.
+max_rps=$(sort -k2 -n -r "$out.rps" | head -1 | cut -d' ' -f2)
+half=$(awk -v m="$max_rps" 'BEGIN { printf "%.0f", m / 2 }')
+echo "http: latency with sends paced at $half/s (${seconds}s)..." >&2
+build/bench/latency --port $port --send-rate "$half" --seconds "$seconds" --json "$work/latency.json" >/dev/null
+while IFS= read -r line; do
+  case "$line" in *'"benchmark"'*) rows+=("$(echo "$line" | sed 's/,$//; s/^ *//')") ;; esac
+done <"$work/latency.json"
+
 {
   echo "["
   for i in "${!rows[@]}"; do
