@@ -15,6 +15,7 @@
 #include "app/events.h"
 #include "app/queries/alarms_projection.h"
 #include "app/queries/readmails_projection.h"
+#include "bench/mailbox_log.h"
 #include "bench/report.h"
 #include "core/eventstore/event_store.h"
 #include "core/projections/rebuild.h"
@@ -37,47 +38,6 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "rebuild: %s\n", what.c_str());
   std::exit(1);
-}
-
-// One message's story: Sent, Saved, two Alarmed, and Read for every third message.
-es::StreamAppend message(std::uint64_t n) {
-  using namespace mailbox::app;
-  const std::string id = es::to_string(es::new_time_ordered_id());
-  const std::string sender = "0101" + std::to_string(1000000 + n % 5000);
-  const std::string receiver = "0109" + std::to_string(1000000 + n % 20000);
-  std::string text = "message " + std::to_string(n) + " ";
-  text.resize(120, 'x');
-  const std::int64_t at = now_us();
-  es::StreamAppend part{message_stream(id), es::ExpectedVersion::no_stream(), {}};
-  part.events.push_back(to_new_event(Sent{id, sender, receiver, text, at, ""}));
-  part.events.push_back(to_new_event(Saved{id, sender, receiver, text, at}));
-  part.events.push_back(to_new_event(Alarmed{id + "-s", id, sender, AlarmKind::sent, "log", at}));
-  part.events.push_back(to_new_event(Alarmed{id + "-a", id, receiver, AlarmKind::arrived, "log", at}));
-  if (n % 3 == 0) part.events.push_back(to_new_event(Read{id, receiver, at}));
-  return part;
-}
-
-void fill(es::EventStore& log, std::uint64_t events) {
-  std::fprintf(stderr, "rebuild: writing a log of %llu events...\n", static_cast<unsigned long long>(events));
-  std::vector<std::future<es::Result<es::TransactionResult>>> inflight;
-  std::uint64_t n = 0, written = 0;
-  while (written < events) {
-    es::Transaction txn;
-    for (int i = 0; i < 200 && written < events; ++i) {
-      txn.streams.push_back(message(n++));
-      written += txn.streams.back().events.size();
-    }
-    auto promise = std::make_shared<std::promise<es::Result<es::TransactionResult>>>();
-    inflight.push_back(promise->get_future());
-    log.commit_async(std::move(txn), [promise](es::Result<es::TransactionResult> r) { promise->set_value(std::move(r)); });
-    if (inflight.size() >= 16) {
-      for (auto& f : inflight)
-        if (auto r = f.get(); !r) die(r.error().message);
-      inflight.clear();
-    }
-  }
-  for (auto& f : inflight)
-    if (auto r = f.get(); !r) die(r.error().message);
 }
 
 // Raw RocksDB: iterate the log column family, touching every value.
@@ -150,7 +110,8 @@ int main(int argc, char** argv) {
   {
     auto log = es::EventStore::open(log_path);
     if (!log) die(log.error().message);
-    fill(**log, o.events);
+    std::fprintf(stderr, "rebuild: writing a log of %llu events...\n", static_cast<unsigned long long>(o.events));
+    if (auto s = mailbox::bench::write_mailbox_log(**log, o.events); !s) die(s.error().message);
   }
   Report report;
   std::uint64_t scanned = 0;
