@@ -5,6 +5,7 @@
 #   bench/http.sh OUT.json [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 out=$1
 seconds=${2:-5}
 work=$(mktemp -d /var/tmp/mailbox-bench-http-XXXXXX)
@@ -16,15 +17,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-wait_http() {
-  for _ in $(seq 1 200); do
-    curl -fs -o /dev/null "$1" && return 0
-    sleep 0.05
-  done
-  echo "http: $1 did not come up" >&2
-  exit 1
-}
 
 # run_wrk URL CONNECTIONS -> "rps p50_us p99_us non2xx errors"
 run_wrk() {
@@ -78,12 +70,4 @@ while IFS= read -r line; do
   case "$line" in *'"benchmark"'*) rows+=("$(echo "$line" | sed 's/,$//; s/^ *//')") ;; esac
 done <"$work/latency.json"
 
-{
-  echo "["
-  for i in "${!rows[@]}"; do
-    sep=","
-    [ "$i" -eq $((${#rows[@]} - 1)) ] && sep=""
-    echo "  ${rows[$i]}$sep"
-  done
-  echo "]"
-} >"$out"
+write_rows "$out" "${rows[@]}"

@@ -9,6 +9,7 @@
 #   bench/peers.sh OUT.json SECONDS MAILBOXD_RPS
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 out=$1
 seconds=$2
 mailboxd_rps=$3
@@ -66,12 +67,4 @@ for c in 16 64 256; do
   rows+=("{\"benchmark\": \"peers\", \"metric\": \"POST /mobiles, $c connections\", \"value\": ${m:-0}, \"unit\": \"req/s\", \"reference\": \"redis XADD (appendfsync always), $c clients\", \"ratio\": $(ratio "$m" "$rd")}")
   rows+=("{\"benchmark\": \"peers\", \"metric\": \"POST /mobiles, $c connections\", \"value\": ${m:-0}, \"unit\": \"req/s\", \"reference\": \"postgres INSERT, $c clients\", \"ratio\": $(ratio "$m" "$pg")}")
 done
-{
-  echo "["
-  for i in "${!rows[@]}"; do
-    sep=","
-    [ "$i" -eq $((${#rows[@]} - 1)) ] && sep=""
-    echo "  ${rows[$i]}$sep"
-  done
-  echo "]"
-} >"$out"
+write_rows "$out" "${rows[@]}"

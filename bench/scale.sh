@@ -6,6 +6,7 @@
 #   bench/scale.sh OUT.json SECONDS SIZE...
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 out=$1
 seconds=$2
 shift 2
@@ -45,12 +46,4 @@ for size in 0 "$@"; do
   rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: resident memory after the sends\", \"value\": $((rss_kb / 1024)), \"unit\": \"MB\", \"reference\": \"\", \"ratio\": null}")
   rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: start to ready\", \"value\": $ready, \"unit\": \"s\", \"reference\": \"\", \"ratio\": null}")
 done
-{
-  echo "["
-  for i in "${!rows[@]}"; do
-    sep=","
-    [ "$i" -eq $((${#rows[@]} - 1)) ] && sep=""
-    echo "  ${rows[$i]}$sep"
-  done
-  echo "]"
-} >"$out"
+write_rows "$out" "${rows[@]}"

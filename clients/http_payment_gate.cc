@@ -23,34 +23,17 @@ std::string reference_of(const std::string& body) {
 }  // namespace
 
 HttpPaymentGate::HttpPaymentGate(Url url, PaymentGateOptions options)
-    : url_(std::move(url)), options_(options), breaker_(options.breaker) {
-  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { work(); });
-}
-
-HttpPaymentGate::~HttpPaymentGate() {
-  std::deque<Job> left;
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    left.swap(jobs_);
-  }
-  wake_.notify_all();
-  for (auto& t : threads_) t.join();
-  for (auto& job : left) job.done({Outcome::unavailable, "", "the server is shutting down"});
-}
+    : options_(options), breaker_(options.breaker), pool_(std::move(url), options.threads) {}
 
 void HttpPaymentGate::authorize(commands::PaymentRequest request, std::function<void(commands::PaymentDecision)> done) {
   if (!breaker_.allow()) return done({Outcome::unavailable, "", "payment service circuit is open"});
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      jobs_.push_back({std::move(request), std::move(done)});
-      wake_.notify_one();
-      return;
+  pool_.post([this, request = std::move(request), done = std::move(done)](HttpClient* client) {
+    if (!client) {
+      breaker_.record_success();  // not the service's failure: give the probe slot back
+      return done({Outcome::unavailable, "", "the server is shutting down"});
     }
-  }
-  breaker_.record_success();  // not a failure of the service: release a probe slot
-  done({Outcome::unavailable, "", "the server is shutting down"});
+    done(call(*client, request));
+  });
 }
 
 commands::PaymentDecision HttpPaymentGate::call(HttpClient& client, const commands::PaymentRequest& request) {
@@ -70,21 +53,6 @@ commands::PaymentDecision HttpPaymentGate::call(HttpClient& client, const comman
   failures_.fetch_add(1);
   breaker_.record_failure();
   return {Outcome::unavailable, "", r ? "the payment service answered " + std::to_string(r->status) : r.error().message};
-}
-
-void HttpPaymentGate::work() {
-  HttpClient client(url_);
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    job.done(call(client, job.request));
-  }
 }
 
 }  // namespace mailbox::clients

@@ -9,14 +9,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #include "app/commands/payment_gate.h"
 #include "clients/circuit_breaker.h"
+#include "clients/client_pool.h"
 #include "clients/http_client.h"
 
 namespace mailbox::clients {
@@ -30,7 +26,8 @@ struct PaymentGateOptions {
 class HttpPaymentGate final : public commands::PaymentGate {
  public:
   HttpPaymentGate(Url url, PaymentGateOptions options = {});
-  ~HttpPaymentGate() override;  // answers what is queued with unavailable, then joins
+  // Calls not yet made are answered unavailable.
+  ~HttpPaymentGate() override = default;
 
   void authorize(commands::PaymentRequest request, std::function<void(commands::PaymentDecision)> done) override;
 
@@ -39,22 +36,12 @@ class HttpPaymentGate final : public commands::PaymentGate {
   std::uint64_t failures() const { return failures_.load(); }
 
  private:
-  struct Job {
-    commands::PaymentRequest request;
-    std::function<void(commands::PaymentDecision)> done;
-  };
-  void work();
   commands::PaymentDecision call(HttpClient& client, const commands::PaymentRequest& request);
 
-  const Url url_;
   const PaymentGateOptions options_;
   CircuitBreaker breaker_;
   std::atomic<std::uint64_t> calls_{0}, failures_{0};
-  std::mutex mutex_;  // guards jobs_ and stopping_
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  ClientPool pool_;  // last: its threads stop before the rest goes
 };
 
 }  // namespace mailbox::clients

@@ -1,5 +1,7 @@
 #include "clients/webhook_alarm_sink.h"
 
+#include <condition_variable>
+#include <mutex>
 #include <random>
 
 #include "app/json_writer.h"
@@ -8,60 +10,27 @@ namespace mailbox::clients {
 
 using eventstore::Code;
 
-// The alarms of one deliver_many call: the caller waits until all are answered.
-struct WebhookAlarmSink::Batch {
-  std::mutex mutex;
-  std::condition_variable done;
-  std::size_t left = 0;
-};
-
 WebhookAlarmSink::WebhookAlarmSink(Url url, WebhookOptions options)
-    : url_(std::move(url)), options_(options), breaker_(options.breaker) {
-  for (int i = 0; i < std::max(1, options_.window); ++i) threads_.emplace_back([this] { work(); });
-}
-
-WebhookAlarmSink::~WebhookAlarmSink() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (auto& t : threads_) t.join();
-}
+    : options_(options), breaker_(options.breaker), pool_(std::move(url), options.window) {}
 
 eventstore::Status WebhookAlarmSink::deliver(const commands::Alarm& alarm) { return deliver_many({alarm}).front(); }
 
 std::vector<eventstore::Status> WebhookAlarmSink::deliver_many(const std::vector<commands::Alarm>& alarms) {
   std::vector<eventstore::Status> results(alarms.size());
-  Batch batch;
-  batch.left = alarms.size();
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return std::vector<eventstore::Status>(alarms.size(), eventstore::fail(Code::unavailable, "stopping"));
-    for (std::size_t i = 0; i < alarms.size(); ++i) jobs_.push_back({&alarms[i], &results[i], &batch});
-  }
-  wake_.notify_all();
-  std::unique_lock lock(batch.mutex);
-  batch.done.wait(lock, [&] { return batch.left == 0; });
+  // The caller waits until every alarm of the batch is answered.
+  std::mutex mutex;
+  std::condition_variable done;
+  std::size_t left = alarms.size();
+  for (std::size_t i = 0; i < alarms.size(); ++i)
+    pool_.post([&, i](HttpClient* client) {
+      results[i] = client ? send(*client, alarms[i])
+                          : eventstore::Status(eventstore::fail(Code::unavailable, "the server is shutting down"));
+      std::lock_guard lock(mutex);
+      if (--left == 0) done.notify_all();
+    });
+  std::unique_lock lock(mutex);
+  done.wait(lock, [&] { return left == 0; });
   return results;
-}
-
-void WebhookAlarmSink::work() {
-  HttpClient client(url_);
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (stopping_ && jobs_.empty()) return;
-      job = jobs_.front();
-      jobs_.pop_front();
-    }
-    *job.result = stopping_ ? eventstore::Status(eventstore::fail(Code::unavailable, "stopping"))
-                            : send(client, *job.alarm);
-    std::lock_guard lock(job.batch->mutex);
-    if (--job.batch->left == 0) job.batch->done.notify_all();
-  }
 }
 
 eventstore::Status WebhookAlarmSink::send(HttpClient& client, const commands::Alarm& alarm) {

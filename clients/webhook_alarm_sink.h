@@ -9,14 +9,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "app/commands/alarm_sink.h"
 #include "clients/circuit_breaker.h"
+#include "clients/client_pool.h"
 #include "clients/http_client.h"
 
 namespace mailbox::clients {
@@ -33,7 +30,6 @@ struct WebhookOptions {
 class WebhookAlarmSink final : public commands::AlarmSink {
  public:
   WebhookAlarmSink(Url url, WebhookOptions options = {});
-  ~WebhookAlarmSink() override;
 
   std::string_view channel() const override { return "webhook"; }
   eventstore::Status deliver(const commands::Alarm& alarm) override;
@@ -46,24 +42,12 @@ class WebhookAlarmSink final : public commands::AlarmSink {
   std::uint64_t retries() const { return retries_.load(); }
 
  private:
-  struct Batch;
-  struct Job {
-    const commands::Alarm* alarm;
-    eventstore::Status* result;
-    Batch* batch;
-  };
-  void work();
   eventstore::Status send(HttpClient& client, const commands::Alarm& alarm);
 
-  const Url url_;
   const WebhookOptions options_;
   CircuitBreaker breaker_;
   std::atomic<std::uint64_t> calls_{0}, failures_{0}, retries_{0};
-  std::mutex mutex_;  // guards jobs_ and stopping_
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  ClientPool pool_;  // the window: one thread per alarm in flight; last, so it stops first
 };
 
 }  // namespace mailbox::clients

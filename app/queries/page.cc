@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/eventstore/keys.h"
+
 namespace mailbox::queries {
 
 eventstore::Result<std::uint64_t> check_page_request(std::size_t limit, std::string_view cursor) {
@@ -14,6 +16,12 @@ eventstore::Result<std::uint64_t> check_page_request(std::size_t limit, std::str
   if (ec != std::errc() || end != cursor.data() + cursor.size() || position == 0)
     return eventstore::fail(eventstore::Code::invalid_argument, "cursor: not a cursor from a previous page");
   return position;
+}
+
+std::string index_key(std::string_view prefix, std::uint64_t position) {
+  std::string key(prefix);
+  eventstore::keys::append_u64(key, ~position);
+  return key;
 }
 
 }  // namespace mailbox::queries

@@ -10,40 +10,19 @@ using eventstore::Code;
 
 eventstore::Result<Page<MailEntry>> ReadmailsQuery::page(const std::string& prefix, std::size_t limit,
                                                          std::string_view cursor) const {
-  auto after_position = check_page_request(limit, cursor);
-  if (!after_position) return std::unexpected(after_position.error());
-  std::string after;
-  if (*after_position != 0) {
-    after = prefix;
-    keys::append_u64(after, ~*after_position);
-  }
   const auto reader = views_.reader(ReadmailsProjection::kName);
-  Page<MailEntry> result;
-  std::optional<eventstore::Error> failure;
-  bool more = false;
-  auto scanned = reader.scan(prefix, after, [&](std::string_view, std::string_view id) {
-    if (result.items.size() == limit) {
-      more = true;
-      return false;
-    }
-    auto row = reader.get(row_keys::message(id));
-    if (!row || !*row) {
-      failure = row ? eventstore::Error{Code::corruption, "index names message " + std::string(id) + " without a row", {}}
-                    : row.error();
-      return false;
-    }
-    auto mail = decode_mail(**row);
-    if (!mail) {
-      failure = eventstore::Error{Code::corruption, "mail row of " + std::string(id) + " does not decode", {}};
-      return false;
-    }
-    result.items.push_back(std::move(*mail));
-    return true;
-  });
-  if (!scanned) return std::unexpected(scanned.error());
-  if (failure) return std::unexpected(*failure);
-  if (more) result.next_cursor = std::to_string(result.items.back().position);
-  return result;
+  // The index holds message ids; the rows hold the mail.
+  return read_page<MailEntry>(
+      reader, prefix, limit, cursor,
+      [&reader](std::string_view id) -> eventstore::Result<MailEntry> {
+        auto row = reader.get(row_keys::message(id));
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return eventstore::fail(Code::corruption, "index names message " + std::string(id) + " without a row");
+        auto mail = decode_mail(**row);
+        if (!mail) return eventstore::fail(Code::corruption, "mail row of " + std::string(id) + " does not decode");
+        return *mail;
+      },
+      [](const MailEntry& m) { return m.position; });
 }
 
 eventstore::Result<Page<MailEntry>> ReadmailsQuery::for_receiver(std::string_view receiver, std::size_t limit,

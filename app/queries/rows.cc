@@ -1,5 +1,6 @@
 #include "app/queries/rows.h"
 
+#include "app/queries/page.h"
 #include "core/eventstore/keys.h"
 
 namespace mailbox::queries {
@@ -116,16 +117,10 @@ std::string receiver_prefix(std::string_view receiver) {
 }
 
 std::string receiver_entry(std::string_view receiver, std::uint64_t position) {
-  std::string k = receiver_prefix(receiver);
-  append_u64(k, ~position);
-  return k;
+  return index_key(receiver_prefix(receiver), position);
 }
 
-std::string latest_entry(std::uint64_t position) {
-  std::string k(kLatestPrefix);
-  append_u64(k, ~position);
-  return k;
-}
+std::string latest_entry(std::uint64_t position) { return index_key(kLatestPrefix, position); }
 
 std::string unread(std::string_view receiver) { return "u/" + std::string(receiver); }
 
@@ -136,16 +131,10 @@ std::string phone_prefix(std::string_view phone) {
 }
 
 std::string phone_entry(std::string_view phone, std::uint64_t position) {
-  std::string k = phone_prefix(phone);
-  append_u64(k, ~position);
-  return k;
+  return index_key(phone_prefix(phone), position);
 }
 
-std::string dead_letter_entry(std::uint64_t position) {
-  std::string k(kDeadLetterPrefix);
-  append_u64(k, ~position);
-  return k;
-}
+std::string dead_letter_entry(std::uint64_t position) { return index_key(kDeadLetterPrefix, position); }
 
 }  // namespace row_keys
 
