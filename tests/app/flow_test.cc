@@ -3,37 +3,13 @@
 #include <set>
 
 #include "app/engine.h"
-#include "tests/support/recording_sink.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/engine_fixture.h"
 
 using namespace mailbox;
 using namespace std::chrono_literals;
 using eventstore::Code;
-using testing::RecordingSink;
-using testing::TempDir;
 
-namespace {
-
-struct Fixture {
-  TempDir dir;
-  RecordingSink sink;
-  std::unique_ptr<app::Engine> engine;
-  Fixture() {
-    app::EngineOptions options;
-    options.data_dir = dir.str();
-    options.alarm_sink = &sink;
-    options.policies.first_retry = 5ms;
-    engine = std::move(app::Engine::open(options).value());
-    REQUIRE(engine->start().has_value());
-  }
-  commands::SendResult send(std::string sender, std::string receiver, std::string text) {
-    auto r = engine->send().send_and_wait({std::move(sender), std::move(receiver), std::move(text), std::nullopt});
-    REQUIRE(r.has_value());
-    return *r;
-  }
-};
-
-}  // namespace
+using Fixture = testing::EngineFixture;
 
 TEST_CASE("a sent message is saved to the receiver's mailbox and alarms both sides") {
   Fixture f;

@@ -3,32 +3,17 @@
 #include <set>
 
 #include "app/engine.h"
-#include "tests/support/recording_sink.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/engine_fixture.h"
 
 using namespace mailbox;
 using namespace std::chrono_literals;
-using testing::RecordingSink;
-using testing::TempDir;
 
 namespace {
-
-struct Fixture {
-  TempDir dir;
-  RecordingSink sink;
-  std::unique_ptr<app::Engine> engine;
-  Fixture() {
-    app::EngineOptions options;
-    options.data_dir = dir.str();
-    options.alarm_sink = &sink;
-    engine = std::move(app::Engine::open(options).value());
-    REQUIRE(engine->start().has_value());
-  }
+struct Fixture : testing::EngineFixture {
   std::uint64_t send(const std::string& sender, const std::string& receiver, const std::string& text) {
-    return engine->send().send_and_wait({sender, receiver, text, std::nullopt}).value().position;
+    return EngineFixture::send(sender, receiver, text).position;
   }
 };
-
 }  // namespace
 
 TEST_CASE("pages of a mailbox are newest first, and cursors stay stable while new mail arrives") {
