@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 
+#include "bench/args.h"
 #include "bench/report.h"
 #include "core/eventstore/event_store.h"
 
@@ -139,36 +140,15 @@ class ClosedLoop {
 };
 
 Options parse(int argc, char** argv) {
+  auto args = mailbox::bench::parse_args(
+      argc, argv, "append",
+      "usage: append [--seconds S] [--dir DIR] [--json FILE]\n"
+      "  durable event-store appends at 1, 64, 1024 in flight vs raw RocksDB synced batches",
+      {"seconds", "dir", "json"});
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "append: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--seconds") o.seconds = std::stod(value());
-    else if (a == "--dir") o.dir = value();
-    else if (a == "--json") o.json = value();
-    else if (a == "--help" || a == "-h") {
-      std::printf("usage: append [--seconds S] [--dir DIR] [--json FILE]\n"
-                  "  durable event-store appends at 1, 64, 1024 in flight vs raw RocksDB synced batches\n");
-      std::exit(0);
-    } else {
-      std::fprintf(stderr, "append: unknown option %s (see --help)\n", a.c_str());
-      std::exit(2);
-    }
-  }
-  if (o.dir.empty()) {
-    std::string pattern = "/var/tmp/mailbox-bench-XXXXXX";
-    if (!::mkdtemp(pattern.data())) {
-      std::perror("mkdtemp");
-      std::exit(1);
-    }
-    o.dir = pattern;
-  }
+  if (args.count("seconds")) o.seconds = std::stod(args["seconds"]);
+  o.dir = args.count("dir") ? args["dir"] : mailbox::bench::scratch_dir();
+  o.json = args["json"];
   return o;
 }
 

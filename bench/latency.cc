@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/args.h"
 #include "bench/report.h"
 #include "tests/support/http_client.h"
 
@@ -39,24 +40,17 @@ double micros(Clock::duration d) { return std::chrono::duration<double, std::mic
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0;
-  double rate = 0, seconds = 5;
-  std::string json;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--port" && i + 1 < argc) port = std::stoi(argv[++i]);
-    else if (a == "--send-rate" && i + 1 < argc) rate = std::stod(argv[++i]);
-    else if (a == "--seconds" && i + 1 < argc) seconds = std::stod(argv[++i]);
-    else if (a == "--json" && i + 1 < argc) json = argv[++i];
-    else {
-      std::fprintf(stderr, "usage: latency --port P --send-rate R [--seconds S] [--json FILE]\n");
-      return 2;
-    }
-  }
-  if (port == 0 || rate <= 0) {
+  auto args = mailbox::bench::parse_args(
+      argc, argv, "latency", "usage: latency --port P --send-rate R [--seconds S] [--json FILE]",
+      {"port", "send-rate", "seconds", "json"});
+  if (!args.count("port") || !args.count("send-rate")) {
     std::fprintf(stderr, "latency: --port and --send-rate are required\n");
     return 2;
   }
+  const int port = std::stoi(args["port"]);
+  const double rate = std::stod(args["send-rate"]);
+  const double seconds = args.count("seconds") ? std::stod(args["seconds"]) : 5;
+  const std::string json = args["json"];
   const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::atomic<std::uint64_t> sent{0}, failed{0};
 

@@ -15,6 +15,7 @@
 #include "app/events.h"
 #include "app/queries/alarms_projection.h"
 #include "app/queries/readmails_projection.h"
+#include "bench/args.h"
 #include "bench/mailbox_log.h"
 #include "bench/report.h"
 #include "core/eventstore/event_store.h"
@@ -69,33 +70,15 @@ double raw_scan(const std::string& path, std::uint64_t& count) {
 }
 
 Options parse(int argc, char** argv) {
+  auto args = mailbox::bench::parse_args(
+      argc, argv, "rebuild",
+      "usage: rebuild [--events N] [--dir DIR] [--json FILE]\n"
+      "  rebuilds both views from a log of N mixed events vs a raw RocksDB scan",
+      {"events", "dir", "json"});
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "rebuild: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--events") o.events = std::stoull(value());
-    else if (a == "--dir") o.dir = value();
-    else if (a == "--json") o.json = value();
-    else if (a == "--help" || a == "-h") {
-      std::printf("usage: rebuild [--events N] [--dir DIR] [--json FILE]\n"
-                  "  rebuilds both views from a log of N mixed events vs a raw RocksDB scan\n");
-      std::exit(0);
-    } else {
-      std::fprintf(stderr, "rebuild: unknown option %s (see --help)\n", a.c_str());
-      std::exit(2);
-    }
-  }
-  if (o.dir.empty()) {
-    std::string pattern = "/var/tmp/mailbox-bench-XXXXXX";
-    if (!::mkdtemp(pattern.data())) die("mkdtemp failed");
-    o.dir = pattern;
-  }
+  if (args.count("events")) o.events = std::stoull(args["events"]);
+  o.dir = args.count("dir") ? args["dir"] : mailbox::bench::scratch_dir();
+  o.json = args["json"];
   return o;
 }
 
