@@ -1,7 +1,4 @@
 #include <doctest/doctest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -11,10 +8,12 @@
 
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/view_dump.h"
 
 using namespace mailbox;
+using testing::ChildProcess;
 using testing::TempDir;
 
 namespace {
@@ -39,31 +38,6 @@ void fill(const std::string& dir) {
   for (int i = 0; i < 512; ++i) slots.acquire();
   REQUIRE(failures == 0);
   REQUIRE(engine->log().head() == kMessages);
-}
-
-pid_t spawn(const std::string& dir, int& out) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    ::execl(ENGINE_RUNNER_PATH, ENGINE_RUNNER_PATH, dir.c_str(), nullptr);
-    std::_Exit(127);
-  }
-  ::close(fds[1]);
-  out = fds[0];
-  return pid;
-}
-
-void kill_and_reap(pid_t pid, int out) {
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ::close(out);
-  CHECK(WIFSIGNALED(status));
 }
 
 struct Counts {
@@ -144,20 +118,17 @@ TEST_CASE("policies and projections killed repeatedly during catch-up derive eve
   fill(dir.str());
   std::mt19937 rng(std::random_device{}());
   for (int round = 0; round < 8; ++round) {
-    int out = -1;
-    const pid_t pid = spawn(dir.str(), out);
+    ChildProcess runner(ENGINE_RUNNER_PATH, {dir.str()});
     std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));  // a random moment to crash
-    kill_and_reap(pid, out);
+    runner.kill();
+    CHECK(runner.wait().exit_code == -1);
     check_consistent(dir.str());
   }
   // Let it finish, then everything derived is there exactly once.
-  int out = -1;
-  const pid_t pid = spawn(dir.str(), out);
-  std::string line;
-  char c;
-  while (::read(out, &c, 1) == 1 && c != '\n') line += c;
-  CHECK(line.rfind("idle ", 0) == 0);
-  kill_and_reap(pid, out);
+  ChildProcess runner(ENGINE_RUNNER_PATH, {dir.str()});
+  CHECK(runner.read_lines(1, std::chrono::seconds(120)).rfind("idle ", 0) == 0);
+  runner.kill();
+  runner.wait();
   const Counts counts = check_consistent(dir.str());
   CHECK(counts.sent == kMessages);
   CHECK(counts.saved == counts.sent);

@@ -1,7 +1,4 @@
 #include <doctest/doctest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <map>
 #include <random>
@@ -9,9 +6,11 @@
 #include <sstream>
 
 #include "core/eventstore/event_store.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using namespace mailbox::eventstore;
+using mailbox::testing::ChildProcess;
 using mailbox::testing::TempDir;
 
 namespace {
@@ -25,45 +24,22 @@ struct Ack {
 // Runs the appender until it has acknowledged `acks_before_kill` appends, SIGKILLs it,
 // and returns every acknowledgement it printed before dying.
 std::vector<Ack> run_and_kill(const std::string& dir, int acks_before_kill) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    ::execl(CRASH_APPENDER_PATH, CRASH_APPENDER_PATH, dir.c_str(), nullptr);
-    std::_Exit(127);
-  }
-  ::close(fds[1]);
+  ChildProcess appender(CRASH_APPENDER_PATH, {dir});
+  appender.read_lines(static_cast<std::size_t>(acks_before_kill), std::chrono::seconds(30));
+  appender.kill();
+  const auto result = appender.wait();
+  CHECK(result.exit_code == -1);  // killed, not exited
   std::vector<Ack> acks;
-  std::string buffer;
-  bool killed = false;
-  char chunk[4096];
-  for (;;) {
-    ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n <= 0) break;
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    std::size_t nl;
-    while ((nl = buffer.find('\n')) != std::string::npos) {
-      std::istringstream line(buffer.substr(0, nl));
-      buffer.erase(0, nl + 1);
-      std::string word;
-      Ack ack;
-      line >> word >> ack.stream >> ack.first >> ack.last;
-      for (std::string id; line >> id;) ack.ids.push_back(id);
-      acks.push_back(ack);
-    }
-    if (!killed && static_cast<int>(acks.size()) >= acks_before_kill) {
-      ::kill(pid, SIGKILL);
-      killed = true;
-    }
+  std::istringstream lines(result.out);
+  for (std::string text; std::getline(lines, text);) {
+    if (lines.eof()) break;  // a line cut short by the kill has no newline
+    std::istringstream line(text);
+    std::string word;
+    Ack ack;
+    line >> word >> ack.stream >> ack.first >> ack.last;
+    for (std::string id; line >> id;) ack.ids.push_back(id);
+    acks.push_back(ack);
   }
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CHECK(WIFSIGNALED(status));
   return acks;
 }
 
