@@ -2,6 +2,7 @@
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -44,7 +45,7 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name,
     cf.memtable_prefix_bloom_size_ratio = 0.05;
     cf.memtable_whole_key_filtering = true;
   }
-  if (name == keys::kLog) cf.write_buffer_size = 64u << 20;
+  if (name == keys::kLog) cf.write_buffer_size = 32u << 20;
   // LZ4 costs less CPU than the default Snappy at a similar ratio; flushes and
   // compactions share the cores with the writer.
   cf.compression = rocksdb::kLZ4Compression;
@@ -70,6 +71,7 @@ Result<std::unique_ptr<LogDb>> LogDb::open(const std::string& path, const StoreO
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 5;
   if (options.env != nullptr) db_options.env = options.env;
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
 
   std::vector<std::string> existing;
   auto listed = rocksdb::DB::ListColumnFamilies(db_options, path, &existing);

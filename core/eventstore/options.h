@@ -22,6 +22,9 @@ struct StoreOptions {
   std::size_t max_batch_events = 8192;
   // RocksDB block cache for the log database, in bytes.
   std::size_t block_cache_bytes = 64u << 20;
+  // Memory for all the log's memtables together; past it the largest is flushed. Bounds
+  // the process's memory whatever the write rate.
+  std::size_t memtable_budget_bytes = 64u << 20;
   // The environment RocksDB writes through; null for the default. Tests use it to
   // inject storage failures.
   rocksdb::Env* env = nullptr;

@@ -4,6 +4,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -185,6 +186,7 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, cons
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.atomic_flush = true;  // rows and checkpoints reach disk together (see commit)
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
   if (options.env) db_options.env = options.env;
 
   std::vector<std::string> existing;

@@ -36,8 +36,9 @@ struct ViewStoreOptions {
   // Open for reading only (a RocksDB secondary instance): works while another process
   // has the views open for writing; every write fails with unavailable.
   bool read_only = false;
-  std::size_t block_cache_bytes = 64u << 20;
-  rocksdb::Env* env = nullptr;  // null: RocksDB's default
+  std::size_t block_cache_bytes = 32u << 20;
+  std::size_t memtable_budget_bytes = 32u << 20;  // all the views' memtables together
+  rocksdb::Env* env = nullptr;                    // null: RocksDB's default
 };
 
 class ViewStore;
