@@ -32,6 +32,7 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
       alarms_host_(*log_, *views_, alarms_projection_, options_.workers),
       send_(*log_, options_.payment_gate ? *options_.payment_gate : approve_all_),
       mark_read_(*log_),
+      redrive_(*log_),
       readmails_query_(*views_),
       alarms_query_(*views_) {}
 

@@ -12,6 +12,7 @@
 #include "app/commands/alarm_sink.h"
 #include "app/commands/mailbox_policy.h"
 #include "app/commands/mark_read.h"
+#include "app/commands/redrive_alarm.h"
 #include "app/commands/send_message.h"
 #include "app/queries/alarms_projection.h"
 #include "app/queries/alarms_query.h"
@@ -48,6 +49,7 @@ class Engine {
   projections::ViewStore& views() { return *views_; }
   commands::SendHandler& send() { return send_; }
   commands::MarkReadHandler& mark_read() { return mark_read_; }
+  commands::RedriveHandler& redrive() { return redrive_; }
   const queries::ReadmailsQuery& readmails() const { return readmails_query_; }
   const queries::AlarmsQuery& alarms() const { return alarms_query_; }
 
@@ -83,6 +85,7 @@ class Engine {
   projections::ProjectionHost alarms_host_;
   commands::SendHandler send_;
   commands::MarkReadHandler mark_read_;
+  commands::RedriveHandler redrive_;
   queries::ReadmailsQuery readmails_query_;
   queries::AlarmsQuery alarms_query_;
 };

@@ -27,6 +27,10 @@ struct FieldWriter {
     w.field("kind", to_string(e.kind)).field("channel", e.channel).field("reason", e.reason);
     w.field("attempts", static_cast<std::int64_t>(e.attempts)).field("deadLetteredAt", rfc3339(e.dead_lettered_at_us));
   }
+  void operator()(const AlarmRedriveRequested& e) {
+    w.field("alarmId", e.alarm_id).field("messageId", e.message_id).field("phone", e.phone);
+    w.field("kind", to_string(e.kind)).field("requestedAt", rfc3339(e.requested_at_us));
+  }
 };
 
 // The old services' field names.
@@ -44,6 +48,9 @@ struct SeedFieldWriter {
   void operator()(const Read& e) { w.field("id", e.message_id).field("receiver", e.receiver); }
   void operator()(const AlarmDeadLettered& e) {
     w.field("id", e.alarm_id).field("messageId", e.message_id).field("phone", e.phone).field("reason", e.reason);
+  }
+  void operator()(const AlarmRedriveRequested& e) {
+    w.field("id", e.alarm_id).field("messageId", e.message_id).field("phone", e.phone);
   }
 };
 

@@ -41,6 +41,13 @@ struct Encoder {
                                                e.channel.c_str(), e.reason.c_str(), e.attempts, e.dead_lettered_at_us));
     return finish(b);
   }
+  std::string operator()(const AlarmRedriveRequested& e) {
+    b.Finish(fb::CreateAlarmRedriveRequestedDirect(
+        b, e.alarm_id.c_str(), e.message_id.c_str(), e.phone.c_str(),
+        e.kind == AlarmKind::sent ? fb::AlarmKind::Sent : fb::AlarmKind::Arrived, e.text_preview.c_str(),
+        e.requested_at_us));
+    return finish(b);
+  }
   std::string operator()(const Read& e) {
     b.Finish(fb::CreateReadDirect(b, e.message_id.c_str(), e.receiver.c_str(), e.read_at_us));
     return finish(b);
@@ -67,7 +74,7 @@ std::string_view to_string(AlarmKind kind) { return kind == AlarmKind::sent ? "s
 
 std::string_view type_of(const MailboxEvent& event) {
   static constexpr std::string_view kTypes[] = {kSentType, kSavedType, kAlarmedType, kReadType,
-                                                kAlarmDeadLetteredType};
+                                                kAlarmDeadLetteredType, kAlarmRedriveRequestedType};
   return kTypes[event.index()];
 }
 
@@ -116,6 +123,15 @@ Result<MailboxEvent> decode(std::string_view type, std::string_view payload) {
                                str(t->reason()),
                                t->attempts(),
                                t->dead_lettered_at_us()};
+    });
+  if (type == kAlarmRedriveRequestedType)
+    return verified<fb::AlarmRedriveRequested>(payload, [](const fb::AlarmRedriveRequested* t) {
+      return AlarmRedriveRequested{str(t->alarm_id()),
+                                   str(t->message_id()),
+                                   str(t->phone()),
+                                   t->kind() == fb::AlarmKind::Sent ? AlarmKind::sent : AlarmKind::arrived,
+                                   str(t->text_preview()),
+                                   t->requested_at_us()};
     });
   return eventstore::fail(Code::invalid_argument, "unknown event type '" + std::string(type) + "'");
 }

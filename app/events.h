@@ -20,6 +20,7 @@ inline constexpr std::string_view kSavedType = "Saved";
 inline constexpr std::string_view kAlarmedType = "Alarmed";
 inline constexpr std::string_view kReadType = "Read";
 inline constexpr std::string_view kAlarmDeadLetteredType = "AlarmDeadLettered";
+inline constexpr std::string_view kAlarmRedriveRequestedType = "AlarmRedriveRequested";
 
 struct Sent {
   std::string message_id, sender, receiver, text;
@@ -60,7 +61,15 @@ struct AlarmDeadLettered {
   bool operator==(const AlarmDeadLettered&) const = default;
 };
 
-using MailboxEvent = std::variant<Sent, Saved, Alarmed, Read, AlarmDeadLettered>;
+struct AlarmRedriveRequested {
+  std::string alarm_id, message_id, phone;
+  AlarmKind kind = AlarmKind::sent;
+  std::string text_preview;
+  std::int64_t requested_at_us = 0;
+  bool operator==(const AlarmRedriveRequested&) const = default;
+};
+
+using MailboxEvent = std::variant<Sent, Saved, Alarmed, Read, AlarmDeadLettered, AlarmRedriveRequested>;
 
 // The envelope type string of an event.
 std::string_view type_of(const MailboxEvent& event);

@@ -80,6 +80,9 @@ void Api::handle(HttpRequest req, Respond respond) {
   } else if (n == 1 && (parts[0] == "alarms" || parts[0] == "alarmLists")) {
     on("/" + std::string(parts[0]), "GET",
        [&, collection = std::string(parts[0])](Respond r) { get_alarms(req, collection, std::move(r)); });
+  } else if (n == 4 && parts[0] == "alarms" && parts[1] == "dead-letters" && parts[3] == "redrive") {
+    on("/alarms/dead-letters/{alarmId}/redrive", "POST",
+       [&, id = std::string(parts[2])](Respond r) { post_redrive(req, id, std::move(r)); });
   } else if (n == 2 && parts[0] == "alarms" && parts[1] == "dead-letters") {
     on("/alarms/dead-letters", "GET", [&](Respond r) { get_dead_letters(req, std::move(r)); });
   } else if (n == 1 && parts[0] == "events") {

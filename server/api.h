@@ -48,6 +48,7 @@ class Api {
   // Command routes (command_routes.cc)
   void post_mobiles(const HttpRequest& req, Respond respond);
   void post_mark_read(const HttpRequest& req, std::string id, Respond respond);
+  void post_redrive(const HttpRequest& req, std::string alarm_id, Respond respond);
   // Query routes (query_routes.cc)
   void get_readmails(const HttpRequest& req, Respond respond);
   void get_readmail(const HttpRequest& req, std::string id, Respond respond);

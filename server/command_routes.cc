@@ -95,4 +95,30 @@ void Api::post_mark_read(const HttpRequest& req, std::string id, Respond respond
   });
 }
 
+void Api::post_redrive(const HttpRequest& req, std::string alarm_id, Respond respond) {
+  std::string message_id;
+  if (!req.body.empty()) {
+    if (!is_json(req)) return respond(not_json());
+    auto parsed = read_string_fields(req.body, {"messageId"});
+    if (auto* bad = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*bad));
+    auto& fields = std::get<StringFields>(parsed);
+    if (auto it = fields.find("messageId"); it != fields.end()) message_id = it->second;
+  }
+  if (message_id.empty())
+    if (auto param = req.param("messageId")) message_id = std::string(*param);
+  if (message_id.empty()) return respond(problem(422, "messageId: is required", "messageId"));
+  engine_.redrive().redrive({alarm_id, message_id}, [post = post_, alarm_id, respond = std::move(respond)](
+                                                        eventstore::Result<std::uint64_t> r) mutable {
+    post([alarm_id, r = std::move(r), respond = std::move(respond)]() mutable {
+      if (!r) return respond(problem(r.error()));
+      app::JsonWriter w;
+      w.begin_object().field("alarmId", alarm_id).field("position", *r).end_object();
+      HttpResponse out;
+      out.status = 202;
+      out.body = w.take();
+      respond(std::move(out));
+    });
+  });
+}
+
 }  // namespace mailbox::server

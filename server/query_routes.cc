@@ -131,7 +131,10 @@ void Api::get_dead_letters(const HttpRequest& req, Respond respond) {
                                  w.field("phone", d.alarm.phone).field("kind", d.alarm.kind);
                                  w.field("channel", d.alarm.channel).field("reason", d.reason);
                                  w.field("attempts", d.attempts).field("deadLetteredAt", app::rfc3339(d.alarm.alarmed_at_us));
-                                 w.end_object();
+                                 w.key("_links").begin_object().key("redrive").begin_object();
+                                 w.field("href", "/alarms/dead-letters/" + url_encode(d.alarm.alarm_id) +
+                                                     "/redrive?messageId=" + url_encode(d.alarm.message_id));
+                                 w.end_object().end_object().end_object();
                                }),
                true));
 }

@@ -5,7 +5,9 @@
 
 namespace mailbox::commands {
 
-bool AlarmPolicy::wants(std::string_view type) const { return type == app::kSentType || type == app::kSavedType; }
+bool AlarmPolicy::wants(std::string_view type) const {
+  return type == app::kSentType || type == app::kSavedType || type == app::kAlarmRedriveRequestedType;
+}
 
 namespace {
 std::string purpose_of(const Alarm& alarm) { return "alarm-" + std::string(app::to_string(alarm.kind)); }
@@ -21,6 +23,10 @@ eventstore::Result<std::optional<Alarm>> AlarmPolicy::alarm_for(const eventstore
   } else if (const auto* saved = std::get_if<app::Saved>(&*decoded)) {
     alarm = {"", saved->receiver, app::AlarmKind::arrived, saved->message_id,
              std::string(utf8_prefix(saved->text, kPreviewCodePoints))};
+  } else if (const auto* redrive = std::get_if<app::AlarmRedriveRequested>(&*decoded)) {
+    // The same alarm again, under the same id: a receiver that got it after all drops it.
+    return std::optional<Alarm>(Alarm{redrive->alarm_id, redrive->phone, redrive->kind, redrive->message_id,
+                                      redrive->text_preview});
   } else {
     return std::optional<Alarm>{};
   }

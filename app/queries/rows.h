@@ -10,6 +10,7 @@
 // alarms view:
 //   a/<phone>\0<~position u64 BE>       -> AlarmRow     (a phone's alarms, newest first)
 //   x/<~position u64 BE>                -> DeadLetterRow (undeliverable alarms, newest first)
+//   xa/<alarm id>                       -> position of its x/ row (removed once delivered)
 // position is the log position of the Saved (or Alarmed) event; ~ is bitwise not, so
 // that ascending key order is newest first.
 
@@ -60,6 +61,7 @@ std::string phone_prefix(std::string_view phone);
 std::string phone_entry(std::string_view phone, std::uint64_t position);
 inline constexpr std::string_view kDeadLetterPrefix = "x/";
 std::string dead_letter_entry(std::uint64_t position);
+std::string dead_letter_of(std::string_view alarm_id);
 }  // namespace row_keys
 
 }  // namespace mailbox::queries

@@ -122,7 +122,8 @@ TEST_CASE("a webhook refusing, hanging or failing while 5000 messages are sent d
 }
 
 TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its attempts while the others flow") {
-  testing::StandIn webhook([](const server::HttpRequest& req) { return webhook_answer(Mode::poison, req); });
+  std::atomic<Mode> mode{Mode::poison};
+  testing::StandIn webhook([&](const server::HttpRequest& req) { return webhook_answer(mode, req); });
   clients::WebhookAlarmSink sink(*clients::Url::parse(webhook.url("/alarms")), quick());
   testing::TestServer s({}, nullptr, &sink);
   std::uint64_t last = 0;
@@ -145,6 +146,27 @@ TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its atte
   auto metrics = http_call(s.port(), "GET", "/metrics").body;
   CHECK(metrics.find("mailbox_alarms_dead_lettered_total 2") != std::string::npos);
   CHECK(metrics.find("mailbox_alarms_delivered_total 8") != std::string::npos);
+
+  // Once the webhook takes them, a redrive delivers each dead letter, under its own id.
+  mode = Mode::up;
+  const auto dead_ids = alarm_ids_in_log(*s.engine, "AlarmDeadLettered");
+  const std::regex redrive_link(R"re("redrive":\{"href":"([^"]+)")re");
+  std::uint64_t last_request = 0;
+  for (std::sregex_iterator it(dead.body.begin(), dead.body.end(), redrive_link), end; it != end; ++it) {
+    auto r = http_call(s.port(), "POST", (*it)[1].str());
+    CHECK(r.status == 202);
+    const auto at = r.body.find("\"position\":");
+    if (at != std::string::npos) last_request = std::max<std::uint64_t>(last_request, std::stoull(r.body.substr(at + 11)));
+  }
+  REQUIRE(last_request > 0);
+  REQUIRE(s.engine->alarm_policy().state().position().wait_for(last_request, 10s));
+  REQUIRE(s.engine->alarms_view().position().wait_for(s.engine->log().head(), 10s));
+  auto delivered_after = alarm_ids_in_log(*s.engine, "Alarmed");
+  for (const auto& id : dead_ids) CHECK(delivered_after.contains(id));
+  auto empty = http_call(s.port(), "GET", "/alarms/dead-letters");
+  CHECK(empty.body.find("\"deadLetters\":[]") != std::string::npos);
+  auto again = http_call(s.port(), "POST", "/alarms/dead-letters/" + *dead_ids.begin() + "/redrive?messageId=x");
+  CHECK(again.status == 404);
 }
 
 TEST_CASE("SIGKILL during alarm delivery: after restart every undelivered alarm is delivered") {
