@@ -8,6 +8,7 @@
 
 #include "clients/webhook_alarm_sink.h"
 #include "tests/support/http_client.h"
+#include "tests/support/mailboxd_process.h"
 #include "tests/support/process.h"
 #include "tests/support/stand_in.h"
 #include "tests/support/test_server.h"
@@ -174,15 +175,8 @@ TEST_CASE("SIGKILL during alarm delivery: after restart every undelivered alarm 
   testing::StandIn webhook([&](const server::HttpRequest& req) { return webhook_answer(mode, req); });
   testing::TempDir dir;
   auto start = [&] {
-    auto p = std::make_unique<testing::ChildProcess>(
-        std::string(MAILBOXD_PATH), std::vector<std::string>{"--data", dir.str(), "--listen", "127.0.0.1:0",
-                                                             "--alarm-webhook", webhook.url("/alarms")});
-    const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
-    std::smatch m;
-    std::string out;
-    for (std::size_t i = 1; i < 100 && !std::regex_search(out, m, listening); ++i) out = p->read_lines(i, 100ms);
-    REQUIRE(std::regex_search(out, m, listening));
-    return std::make_pair(std::move(p), static_cast<std::uint16_t>(std::stoi(m[1])));
+    auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", dir.str(), "--alarm-webhook", webhook.url("/alarms")});
+    return std::make_pair(std::move(m.process), m.port);
   };
   auto [first, port] = start();
   for (int i = 0; i < 40; ++i)

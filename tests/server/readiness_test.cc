@@ -1,0 +1,57 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "app/engine.h"
+#include "tests/support/http_client.h"
+#include "tests/support/mailboxd_process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace mailbox;
+using namespace std::chrono_literals;
+
+TEST_CASE("readyz is 503 while the readmails side catches up at start, then 200, whatever the alarm channel does") {
+  testing::TempDir dir;
+  {
+    // A log of sends that no policy has handled yet.
+    app::EngineOptions options;
+    options.data_dir = dir.str();
+    auto engine = std::move(app::Engine::open(options).value());
+    for (int i = 0; i < 20000; i += 500) {
+      std::atomic<int> failures{0};
+      std::promise<void> all;
+      std::atomic<int> left{500};
+      for (int k = 0; k < 500; ++k)
+        engine->send().send({"01012345678", "0109999" + std::to_string(1000 + k % 100), "m", std::nullopt},
+                            [&](eventstore::Result<commands::SendResult> r) {
+                              if (!r) ++failures;
+                              if (--left == 0) all.set_value();
+                            });
+      all.get_future().wait();
+      REQUIRE(failures == 0);
+    }
+  }
+  // The alarm webhook points where nothing listens: alarms stay undelivered.
+  auto server = testing::start_mailboxd(MAILBOXD_PATH, {"--data", dir.str(), "--alarm-webhook", "http://127.0.0.1:1/alarms"});
+  int not_ready = 0, ready = 0;
+  std::string reason;
+  for (int i = 0; i < 2000 && ready == 0; ++i) {
+    auto r = testing::http_call(server.port, "GET", "/readyz");
+    if (r.status == 503) {
+      ++not_ready;
+      reason = r.body;
+    } else if (r.status == 200) {
+      ++ready;
+    }
+    if (ready == 0) std::this_thread::sleep_for(5ms);
+  }
+  CHECK(not_ready > 0);
+  CHECK(reason.find("catching up") != std::string::npos);
+  CHECK(ready == 1);
+  CHECK(testing::http_call(server.port, "GET", "/healthz").status == 200);
+  // Ready although the alarm policy cannot deliver anything.
+  auto metrics = testing::http_call(server.port, "GET", "/metrics").body;
+  CHECK(metrics.find("mailbox_alarms_delivered_total 0") != std::string::npos);
+  CHECK(testing::http_call(server.port, "GET", "/readyz").status == 200);
+  server.process->kill();
+}
