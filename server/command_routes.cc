@@ -21,6 +21,23 @@ bool is_json(const HttpRequest& req) {
 
 HttpResponse not_json() { return problem(415, "send the body as application/json"); }
 
+// A required string from the JSON body's field or, without a body, the query parameter
+// of the same name; the answer to give instead when it is missing or the body is bad.
+std::variant<std::string, HttpResponse> body_or_query(const HttpRequest& req, const std::string& name) {
+  std::string value;
+  if (!req.body.empty()) {
+    if (!is_json(req)) return not_json();
+    auto parsed = read_string_fields(req.body, {name});
+    if (auto* bad = std::get_if<HttpResponse>(&parsed)) return std::move(*bad);
+    auto& fields = std::get<StringFields>(parsed);
+    if (auto it = fields.find(name); it != fields.end()) value = it->second;
+  }
+  if (value.empty())
+    if (auto param = req.param(name)) value = std::string(*param);
+  if (value.empty()) return problem(422, name + ": is required", name);
+  return value;
+}
+
 std::string sent_json(const commands::SendResult& r) {
   app::JsonWriter w;
   w.begin_object();
@@ -69,17 +86,9 @@ void Api::post_mobiles(const HttpRequest& req, Respond respond) {
 }
 
 void Api::post_mark_read(const HttpRequest& req, std::string id, Respond respond) {
-  std::string receiver;
-  if (!req.body.empty()) {
-    if (!is_json(req)) return respond(not_json());
-    auto parsed = read_string_fields(req.body, {"receiver"});
-    if (auto* bad = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*bad));
-    auto& fields = std::get<StringFields>(parsed);
-    if (auto it = fields.find("receiver"); it != fields.end()) receiver = it->second;
-  }
-  if (receiver.empty())
-    if (auto param = req.param("receiver")) receiver = std::string(*param);
-  if (receiver.empty()) return respond(problem(422, "receiver: is required", "receiver"));
+  auto given = body_or_query(req, "receiver");
+  if (auto* bad = std::get_if<HttpResponse>(&given)) return respond(std::move(*bad));
+  const std::string receiver = std::get<std::string>(given);
 
   engine_.mark_read().mark_read({id, receiver}, [post = post_, id, respond = std::move(respond)](
                                                     eventstore::Result<commands::MarkReadResult> r) mutable {
@@ -96,17 +105,9 @@ void Api::post_mark_read(const HttpRequest& req, std::string id, Respond respond
 }
 
 void Api::post_redrive(const HttpRequest& req, std::string alarm_id, Respond respond) {
-  std::string message_id;
-  if (!req.body.empty()) {
-    if (!is_json(req)) return respond(not_json());
-    auto parsed = read_string_fields(req.body, {"messageId"});
-    if (auto* bad = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*bad));
-    auto& fields = std::get<StringFields>(parsed);
-    if (auto it = fields.find("messageId"); it != fields.end()) message_id = it->second;
-  }
-  if (message_id.empty())
-    if (auto param = req.param("messageId")) message_id = std::string(*param);
-  if (message_id.empty()) return respond(problem(422, "messageId: is required", "messageId"));
+  auto given = body_or_query(req, "messageId");
+  if (auto* bad = std::get_if<HttpResponse>(&given)) return respond(std::move(*bad));
+  const std::string message_id = std::get<std::string>(given);
   engine_.redrive().redrive({alarm_id, message_id}, [post = post_, alarm_id, respond = std::move(respond)](
                                                         eventstore::Result<std::uint64_t> r) mutable {
     post([alarm_id, r = std::move(r), respond = std::move(respond)]() mutable {
