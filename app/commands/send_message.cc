@@ -43,7 +43,7 @@ void SendHandler::send(SendMessage command, Done done) {
   // The payment service sees the same key on every retry of this send.
   PaymentRequest payment{event_id ? eventstore::to_string(*event_id) : sent.message_id, command.sender,
                          command.receiver, 1};
-  gate_.authorize(std::move(payment), [this, command = std::move(command), event_id, sent = std::move(sent),
+  gate_.authorize(std::move(payment), [this, event_id, sent = std::move(sent),
                                        done = std::move(done)](PaymentDecision decision) mutable {
     using Outcome = PaymentDecision::Outcome;
     if (decision.outcome == Outcome::declined)
@@ -54,11 +54,11 @@ void SendHandler::send(SendMessage command, Done done) {
     if (decision.outcome != Outcome::approved)
       return done(eventstore::fail(Code::unavailable, "payment service unavailable: " + decision.detail));
     sent.payment_ref = std::move(decision.reference);
-    append(std::move(command), event_id, std::move(sent), std::move(done));
+    append(event_id, std::move(sent), std::move(done));
   });
 }
 
-void SendHandler::append(SendMessage, std::optional<eventstore::EventId> event_id, app::Sent sent, Done done) {
+void SendHandler::append(std::optional<eventstore::EventId> event_id, app::Sent sent, Done done) {
   eventstore::NewEvent event = app::to_new_event(sent);
   event.id = event_id;
 

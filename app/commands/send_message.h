@@ -40,7 +40,7 @@ class SendHandler {
   eventstore::Result<SendResult> send_and_wait(SendMessage command);
 
  private:
-  void append(SendMessage command, std::optional<eventstore::EventId> event_id, app::Sent sent, Done done);
+  void append(std::optional<eventstore::EventId> event_id, app::Sent sent, Done done);
   eventstore::EventStore& log_;
   PaymentGate& gate_;
 };
