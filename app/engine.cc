@@ -1,16 +1,23 @@
 #include "app/engine.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 
-namespace mailbox::app {
+#include "app/catalog.h"
+#include "app/queries/readmails_projection.h"
 
-using Clock = std::chrono::steady_clock;
+namespace mailbox::app {
 
 Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) return eventstore::fail(Code::unavailable, "cannot create the data folder '" + options.data_dir + "': " + ec.message());
+  if (ec) return fail(Code::unavailable, "cannot create the data folder '" + options.data_dir + "': " + ec.message());
   const auto base = std::filesystem::path(options.data_dir);
+  if (!options.store.on_failure)
+    options.store.on_failure = [](const Error& e) {
+      spdlog::error("log: {}; sends are refused until mailboxd is restarted", e.message);
+    };
   auto log = eventstore::EventStore::open((base / "log").string(), options.store);
   if (!log) return std::unexpected(log.error());
   projections::ViewStoreOptions view_options;
@@ -25,56 +32,83 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
     : options_(std::move(options)),
       log_(std::move(log)),
       views_(std::move(views)),
-      alarm_policy_(options_.alarm_sink ? *options_.alarm_sink : log_sink_),
-      mailbox_runner_(*log_, mailbox_policy_, options_.policies),
-      alarm_runner_(*log_, alarm_policy_, options_.policies),
-      readmails_host_(*log_, *views_, readmails_projection_, options_.workers),
-      alarms_host_(*log_, *views_, alarms_projection_, options_.workers),
-      send_(*log_, options_.payment_gate ? *options_.payment_gate : approve_all_),
-      mark_read_(*log_),
+      followers_(*log_, *views_, options_.workers, options_.policies),
+      send_(*log_, options_.payment_gate ? *options_.payment_gate : approve_all_,
+            [this](std::function<void()> fn) { continuations_.post(std::move(fn)); }),
+      mark_read_(*log_, [this](std::function<void()> fn) { continuations_.post(std::move(fn)); }),
       redrive_(*log_),
       readmails_query_(*views_),
-      alarms_query_(*views_) {}
+      alarms_query_(*views_),
+      events_(*log_) {
+  const PolicyDeps deps{options_.alarm_sink ? *options_.alarm_sink : log_sink_};
+  for (const auto& entry : policies()) {
+    policies_.push_back(entry.make(deps));
+    followers_.add_policy(*policies_.back());
+  }
+  for (const auto& entry : app::views()) {
+    projections_.push_back(entry.make());
+    followers_.add_view(*projections_.back(),
+                        {std::vector<std::string>(entry.feeders.begin(), entry.feeders.end()), entry.gates_readiness});
+  }
+  // A follower stuck or well again is said once, not at every retry.
+  followers_.set_listener([](std::string_view name, FollowerStatus::Kind kind, const std::optional<Error>& error) {
+    const char* what = kind == FollowerStatus::Kind::policy ? "policy" : "view";
+    if (error) spdlog::error("{} {} is stuck: {}", what, name, error->message);
+    else spdlog::info("{} {} works again", what, name);
+  });
+}
 
 Engine::~Engine() { stop(); }
 
-eventstore::Status Engine::start() {
-  if (auto s = mailbox_runner_.start(); !s) return s;
-  if (auto s = alarm_runner_.start(); !s) return s;
-  if (auto s = readmails_host_.start(); !s) return s;
-  return alarms_host_.start();
+Status Engine::start() { return followers_.start(); }
+
+void Engine::stop() { followers_.stop(); }
+
+void Engine::when_visible(std::string_view view, std::uint64_t position, std::chrono::milliseconds timeout,
+                          Done done) {
+  followers_.when_visible(view, position, timeout, std::move(done));
 }
 
-void Engine::stop() {
-  mailbox_runner_.stop();
-  alarm_runner_.stop();
-  readmails_host_.stop();
-  alarms_host_.stop();
+void Engine::when_message_visible(std::string_view message_id, std::chrono::milliseconds timeout, Done done) {
+  auto mail = readmails_query_.by_id(message_id);
+  if (!mail || *mail) return done(true);
+  auto position = events_.message_position(message_id);
+  if (!position || !*position) return done(true);
+  followers_.when_visible(queries::ReadmailsProjection::kName, **position, timeout, std::move(done));
 }
 
-namespace {
-
-std::chrono::milliseconds left(Clock::time_point deadline) {
-  return std::chrono::ceil<std::chrono::milliseconds>(std::max(deadline - Clock::now(), Clock::duration(0)));
+void Engine::when_caught_up(std::uint64_t position, std::chrono::milliseconds timeout, Done done) {
+  followers_.when_caught_up(position, timeout, std::move(done));
 }
 
-}  // namespace
-
-bool Engine::wait_readmails(std::uint64_t position, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  // The policy has handled the event: its Saved is at or below the head as of then.
-  if (!mailbox_runner_.state().position().wait_for(position, left(deadline))) return false;
-  const std::uint64_t caused = log_->head();
-  return readmails_host_.position().wait_for(caused, left(deadline));
+void Engine::when_logged(std::uint64_t position, std::chrono::milliseconds timeout, Done done) {
+  followers_.when_logged(position, timeout, std::move(done));
 }
 
-bool Engine::wait_alarms(std::uint64_t position, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  if (!mailbox_runner_.state().position().wait_for(position, left(deadline))) return false;
-  const std::uint64_t saved_by = log_->head();
-  if (!alarm_runner_.state().position().wait_for(saved_by, left(deadline))) return false;
-  const std::uint64_t alarmed_by = log_->head();
-  return alarms_host_.position().wait_for(alarmed_by, left(deadline));
+bool Engine::wait_visible(std::string_view view, std::uint64_t position, std::chrono::milliseconds timeout) {
+  return followers_.wait_visible(view, position, timeout);
+}
+
+void Engine::cancel_waits() { followers_.cancel_waits(true); }
+
+Result<RebuildResult> Engine::rebuild(std::string_view view) { return followers_.rebuild(view); }
+
+std::vector<std::string> Engine::view_names() const { return followers_.view_names(); }
+
+EngineStatus Engine::status() const {
+  return EngineStatus{log_->head(), log_->writer_stats(), log_->failure(), followers_.status(),
+                      send_.payments_orphaned()};
+}
+
+Health health_of(const EngineStatus& status) {
+  if (status.log_failure) return {"storage_failed", status.log_failure->message};
+  for (const auto& f : status.followers)
+    if (f.error) {
+      const bool policy = f.kind == FollowerStatus::Kind::policy;
+      return {policy ? "policy_failed" : "view_failed",
+              (policy ? "policy " : "view ") + f.name + " is stuck: " + f.error->message};
+    }
+  return {};
 }
 
 }  // namespace mailbox::app

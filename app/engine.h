@@ -1,26 +1,32 @@
 #pragma once
-// The mailbox in one process: the log and the views under one data folder, the two
-// policies and the two projections running on their own threads, and the command and
-// query handlers over them. Used by mailboxd and by tests.
+// The mailbox in one process: the log and the views under one data folder, the
+// policies and views of the catalog (catalog.h) running on their own threads, and the
+// commands, queries, waits and operations over them. mailboxd's server talks to this
+// and to nothing below it.
+//
+// Thread-safety: open, start and stop from one thread; everything else from any thread.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
-#include "app/commands/alarm_policy.h"
 #include "app/commands/alarm_sink.h"
-#include "app/commands/mailbox_policy.h"
 #include "app/commands/mark_read.h"
+#include "app/commands/payment_gate.h"
 #include "app/commands/redrive_alarm.h"
 #include "app/commands/send_message.h"
-#include "app/queries/alarms_projection.h"
 #include "app/queries/alarms_query.h"
-#include "app/queries/readmails_projection.h"
+#include "app/queries/log_query.h"
 #include "app/queries/readmails_query.h"
+#include "app/status.h"
+#include "app/worker_thread.h"
 #include "core/eventstore/event_store.h"
-#include "core/projections/policy_runner.h"
-#include "core/projections/projection_host.h"
+#include "core/projections/followers.h"
 #include "core/projections/view_store.h"
 
 namespace mailbox::app {
@@ -34,37 +40,80 @@ struct EngineOptions {
   commands::PaymentGate* payment_gate = nullptr;  // null: every send is approved
 };
 
+using FollowerStatus = projections::FollowerStatus;
+using RebuildResult = projections::RebuildResult;
+
+// What the engine reports about itself: for readiness and metrics.
+struct EngineStatus {
+  std::uint64_t head = 0;                // the log's durable head
+  eventstore::WriterStats writer;        // appends, batches, sync time
+  std::optional<Error> log_failure;      // the log refuses appends (storage_failed)
+  std::vector<FollowerStatus> followers;  // policies, then views, as in the catalog
+  std::uint64_t payments_orphaned = 0;   // approved payments whose send was not stored
+};
+
+// Whether the engine can serve: empty code when it can; otherwise storage_failed,
+// policy_failed or view_failed (app/status.h) and a reason for people.
+struct Health {
+  std::string code;
+  std::string reason;
+  bool ok() const { return code.empty(); }
+};
+Health health_of(const EngineStatus& status);
+
 class Engine {
  public:
+  using Done = std::function<void(bool reached)>;
+
   // Opens the databases; nothing runs until start().
   static Result<std::unique_ptr<Engine>> open(EngineOptions options);
   ~Engine();  // stops
 
-  // Starts the policies and projections; each resumes from its checkpoint.
-  eventstore::Status start();
-  // Stops them (each finishes the batch in hand). The databases stay open.
+  // Starts the policies and views; each resumes from its checkpoint.
+  Status start();
+  // Cancels waits and rebuilds, then stops the policies and views (each finishes the
+  // batch in hand). The databases stay open.
   void stop();
 
-  eventstore::EventStore& log() { return *log_; }
-  projections::ViewStore& views() { return *views_; }
+  // ---- Commands and queries ------------------------------------------------------
   commands::SendHandler& send() { return send_; }
   commands::MarkReadHandler& mark_read() { return mark_read_; }
   commands::RedriveHandler& redrive() { return redrive_; }
   const queries::ReadmailsQuery& readmails() const { return readmails_query_; }
   const queries::AlarmsQuery& alarms() const { return alarms_query_; }
+  const queries::LogQuery& events() const { return events_; }
 
-  projections::ProjectionHost& readmails_view() { return readmails_host_; }
-  projections::ProjectionHost& alarms_view() { return alarms_host_; }
-  projections::PolicyRunner& mailbox_policy() { return mailbox_runner_; }
-  projections::PolicyRunner& alarm_policy() { return alarm_runner_; }
-  std::uint64_t alarms_delivered() const { return alarm_policy_.delivered(); }
-  std::uint64_t alarms_dead_lettered() const { return alarm_policy_.dead_lettered(); }
+  // ---- Reading your own writes -------------------------------------------------------
+  // done(true) once the view shows the event at `position` and what it caused (the
+  // catalog's feeders), done(false) when the timeout passes first or waits are
+  // cancelled. done runs on a waiter thread, never on the log's writer thread, or on
+  // this thread when decided at once; it must not block.
+  void when_visible(std::string_view view, std::uint64_t position, std::chrono::milliseconds timeout, Done done);
+  // As when_visible for the readmails view and the message's Sent, when the log has the
+  // message but the view does not yet (right after the send); done(true) at once
+  // otherwise.
+  void when_message_visible(std::string_view message_id, std::chrono::milliseconds timeout, Done done);
+  // done(true) once every view that gates readiness shows `position`.
+  void when_caught_up(std::uint64_t position, std::chrono::milliseconds timeout, Done done);
+  // done(true) once the log's head reaches `position`.
+  void when_logged(std::uint64_t position, std::chrono::milliseconds timeout, Done done);
+  // Blocking when_visible (tests and tools). REQUIRES: not called from a done callback.
+  bool wait_visible(std::string_view view, std::uint64_t position, std::chrono::milliseconds timeout);
+  // Answers every pending wait with false, and every later one (shutting down).
+  void cancel_waits();
 
-  // Read your writes: blocks until the readmails view shows everything the event at
-  // `position` caused (its Saved), or the timeout passes. Returns whether it does.
-  bool wait_readmails(std::uint64_t position, std::chrono::milliseconds timeout);
-  // The same for the alarm list (both alarms of a Sent at `position`).
-  bool wait_alarms(std::uint64_t position, std::chrono::milliseconds timeout);
+  // ---- Operations ------------------------------------------------------------------
+  // Rebuilds a view online; blocks until done. Errors: not_found (no such view), the
+  // rebuild's own, unavailable when stop() cancelled it.
+  Result<RebuildResult> rebuild(std::string_view view);
+  // The catalog's views, in order.
+  std::vector<std::string> view_names() const;
+  EngineStatus status() const;
+
+  // ---- For tests and tools that drive the parts directly (not the server) ----------
+  eventstore::EventStore& log() { return *log_; }
+  projections::ViewStore& views() { return *views_; }
+  projections::Followers& followers() { return followers_; }
 
  private:
   Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> log,
@@ -73,21 +122,18 @@ class Engine {
   EngineOptions options_;
   std::unique_ptr<eventstore::EventStore> log_;
   std::unique_ptr<projections::ViewStore> views_;
+  WorkerThread continuations_;  // reads after a refused append, off the writer thread
   commands::LogAlarmSink log_sink_;
   commands::ApproveAll approve_all_;
-  commands::MailboxPolicy mailbox_policy_;
-  commands::AlarmPolicy alarm_policy_;
-  queries::ReadmailsProjection readmails_projection_;
-  queries::AlarmsProjection alarms_projection_;
-  projections::PolicyRunner mailbox_runner_;
-  projections::PolicyRunner alarm_runner_;
-  projections::ProjectionHost readmails_host_;
-  projections::ProjectionHost alarms_host_;
+  std::vector<std::unique_ptr<projections::Policy>> policies_;
+  std::vector<std::unique_ptr<projections::Projection>> projections_;
+  projections::Followers followers_;
   commands::SendHandler send_;
   commands::MarkReadHandler mark_read_;
   commands::RedriveHandler redrive_;
   queries::ReadmailsQuery readmails_query_;
   queries::AlarmsQuery alarms_query_;
+  queries::LogQuery events_;
 };
 
 }  // namespace mailbox::app

@@ -1,9 +1,8 @@
 #include "app/events.h"
 
 #include <chrono>
-#include <cstring>
-#include <vector>
 
+#include "core/eventstore/verified_flatbuffer.h"
 #include "events_generated.h"
 
 namespace mailbox::app {
@@ -54,18 +53,12 @@ struct Encoder {
   }
 };
 
-// Copies the payload to an aligned buffer (flatbuffers reads fields in place), verifies
-// it as T and hands the root to read.
+// Verifies the payload as T and hands the root to read.
 template <class T, class F>
 Result<MailboxEvent> verified(std::string_view payload, F read) {
-  thread_local std::vector<std::uint64_t> scratch;
-  scratch.resize(payload.size() / 8 + 1);
-  std::memcpy(scratch.data(), payload.data(), payload.size());
-  const auto* data = reinterpret_cast<const std::uint8_t*>(scratch.data());
-  flatbuffers::Verifier verifier(data, payload.size());
-  if (!verifier.VerifyBuffer<T>(nullptr))
-    return eventstore::fail(Code::corruption, "event payload failed verification");
-  return MailboxEvent(read(flatbuffers::GetRoot<T>(data)));
+  const T* root = eventstore::verified_root<T>(payload);
+  if (root == nullptr) return eventstore::fail(Code::corruption, "event payload failed verification");
+  return MailboxEvent(read(root));
 }
 
 }  // namespace

@@ -6,14 +6,11 @@
 #include <string_view>
 #include <variant>
 
-#include "core/eventstore/status.h"
+#include "app/status.h"
 #include "core/eventstore/types.h"
 
 namespace mailbox::app {
 
-using eventstore::Code;
-using eventstore::Error;
-using eventstore::Result;
 
 inline constexpr std::string_view kSentType = "Sent";
 inline constexpr std::string_view kSavedType = "Saved";

@@ -1,19 +1,22 @@
 #pragma once
-// The HTTP API as a plain function of request to response: routing, reading the
-// request, calling app/, and encoding the answer. No domain rule lives here, and
-// nothing of sockets: the transport hands requests in and takes responses out.
+// The HTTP API as a plain function of request to response: routing (the table in
+// routes.cc), reading the request, calling the app's Engine, and encoding the answer.
+// No domain rule lives here, and nothing of sockets: the transport hands requests in
+// and takes responses out.
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "app/engine.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
-#include "server/position_waiters.h"
+#include "server/reply.h"
+#include "server/router.h"
 
 namespace mailbox::server {
 
@@ -30,7 +33,7 @@ class Api {
 
   // REQUIRES: engine and metrics outlive the Api.
   Api(app::Engine& engine, Metrics& metrics, Post post, ApiOptions options = {});
-  ~Api();
+  ~Api();  // waits for a rebuild in progress to answer
 
   // Answers one request; respond runs exactly once, on any thread.
   void handle(HttpRequest request, Respond respond);
@@ -38,44 +41,59 @@ class Api {
   // Readiness: false until set_ready(true), and again once draining begins.
   void set_ready(bool ready) { ready_ = ready; }
   bool ready() const { return ready_ && !draining_; }
-  // Stops waits and live tails so that the server can close: pending read-your-writes
-  // waits answer with what the views have, live tails end.
+  // Shutting down: pending and later read-your-writes waits answer with what the views
+  // have, live tails end, new live tails and rebuilds are refused.
   void drain();
   bool draining() const { return draining_; }
 
- private:
-  struct Route;
-  // Command routes (command_routes.cc)
-  void post_mobiles(const HttpRequest& req, Respond respond);
-  void post_mark_read(const HttpRequest& req, std::string id, Respond respond);
-  void post_redrive(const HttpRequest& req, std::string alarm_id, Respond respond);
-  // Query routes (query_routes.cc)
-  void get_readmails(const HttpRequest& req, Respond respond);
-  void get_readmail(const HttpRequest& req, std::string id, Respond respond);
-  void get_unread_count(const HttpRequest& req, Respond respond);
-  void get_alarms(const HttpRequest& req, std::string_view collection, Respond respond);
-  void get_dead_letters(const HttpRequest& req, Respond respond);
-  void get_events(const HttpRequest& req, Respond respond);
-  void get_stream(const HttpRequest& req, std::string name, Respond respond);
-  void get_live(const HttpRequest& req, Respond respond);
-  // Operations (ops_routes.cc)
-  void post_rebuild(const HttpRequest& req, Respond respond);
-  void get_health(Respond respond);
-  void get_ready(Respond respond);
-  void get_metrics(Respond respond);
+  // What a handler is given: the request, its path parameters, and the route's pattern.
+  struct Call {
+    const HttpRequest& req;
+    const PathParams& params;
+    std::string_view pattern;
+  };
+  using Handler = void (Api::*)(const Call& call, Answer answer);
+  struct Route {
+    std::string_view method;
+    std::string_view pattern;
+    Handler handler;
+  };
+  // Every route: the table in routes.cc.
+  static const std::vector<Route>& routes();
 
-  // Read your writes: runs then(fresh) on an I/O thread once the view named by `view`
-  // ("readmails" or "alarms") reflects min_position and what it caused, or when the
-  // request's wait is over (fresh = false). Without min_position it runs at once.
-  enum class View { readmails, alarms };
-  void after(View view, std::uint64_t min_position, std::chrono::milliseconds wait,
+ private:
+  // Commands (command_routes.cc)
+  void post_mobiles(const Call& call, Answer answer);
+  void post_mark_read(const Call& call, Answer answer);
+  void post_redrive(const Call& call, Answer answer);
+  // Queries over the views (query_routes.cc)
+  void get_readmails(const Call& call, Answer answer);
+  void get_readmail(const Call& call, Answer answer);
+  void get_unread_count(const Call& call, Answer answer);
+  void get_alarms(const Call& call, Answer answer);
+  void get_dead_letters(const Call& call, Answer answer);
+  // The log (log_routes.cc)
+  void get_events(const Call& call, Answer answer);
+  void get_stream(const Call& call, Answer answer);
+  void get_live(const Call& call, Answer answer);
+  // Operations (ops_routes.cc)
+  void post_rebuild(const Call& call, Answer answer);
+  void get_health(const Call& call, Answer answer);
+  void get_ready(const Call& call, Answer answer);
+  void get_metrics(const Call& call, Answer answer);
+
+  // Read your writes: runs then(fresh) on an I/O thread once `view` shows min_position
+  // and what it caused, or when the wait is over (fresh = false). Without min_position
+  // it runs at once.
+  void after(std::string_view view, std::uint64_t min_position, std::chrono::milliseconds wait,
              std::function<void(bool fresh)> then);
+  // Runs fn on an I/O thread, with the answer to hand on.
+  Answer on_io(Answer answer) const;
 
   app::Engine& engine_;
   Metrics& metrics_;
   Post post_;
   const ApiOptions options_;
-  PositionWaiters waiters_;
   std::atomic<bool> ready_{false}, draining_{false};
   // Online rebuilds run here, one at a time, never on an I/O thread.
   std::mutex rebuild_mutex_;

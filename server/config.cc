@@ -32,7 +32,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
   Config c;
   std::string listen = "127.0.0.1:8080";
   long long idle_ms = c.http.idle_timeout.count(), read_ms = c.http.read_timeout.count();
-  long long payment_ms = c.payment_timeout.count();
+  long long payment_ms = c.payment_timeout.count(), drain_ms = c.drain_timeout.count();
   po::options_description flags(
       "mailboxd: the Mailbox service (HTTP API over an embedded event log)\n\n"
       "Usage: mailboxd [options]\n\nOptions (each also from the environment variable shown)");
@@ -55,7 +55,9 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     ("payment-timeout-ms", po::value(&payment_ms)->default_value(payment_ms),
         "how long a payment call may take [MAILBOX_PAYMENT_TIMEOUT_MS]")
     ("alarm-webhook", po::value(&c.alarm_webhook),
-        "deliver alarms by POST to this URL instead of the log [MAILBOX_ALARM_WEBHOOK]");
+        "deliver alarms by POST to this URL instead of the log [MAILBOX_ALARM_WEBHOOK]")
+    ("drain-timeout-ms", po::value(&drain_ms)->default_value(drain_ms),
+        "on SIGTERM, exit within this: in-flight requests answered, the rest cut [MAILBOX_DRAIN_TIMEOUT_MS]");
   // clang-format on
   po::variables_map vm;
   try {
@@ -72,7 +74,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"},
                                           {"MAILBOX_PAYMENT_URL", "payment-url"},
                                           {"MAILBOX_PAYMENT_TIMEOUT_MS", "payment-timeout-ms"},
-                                          {"MAILBOX_ALARM_WEBHOOK", "alarm-webhook"}};
+                                          {"MAILBOX_ALARM_WEBHOOK", "alarm-webhook"},
+                                          {"MAILBOX_DRAIN_TIMEOUT_MS", "drain-timeout-ms"}};
                                       for (const auto& [var, flag] : kNames)
                                         if (env == var) return flag;
                                       return "";
@@ -93,7 +96,9 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
   if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error" && c.log_level != "off")
     return ConfigExit{2, "mailboxd: --log-level must be trace, debug, info, warn, error or off"};
-  if (idle_ms < 1 || read_ms < 1 || payment_ms < 1) return ConfigExit{2, "mailboxd: timeouts must be positive"};
+  if (idle_ms < 1 || read_ms < 1 || payment_ms < 1 || drain_ms < 1)
+    return ConfigExit{2, "mailboxd: timeouts must be positive"};
+  c.drain_timeout = std::chrono::milliseconds(drain_ms);
   c.payment_timeout = std::chrono::milliseconds(payment_ms);
   for (const auto* url : {&c.payment_url, &c.alarm_webhook})
     if (!url->empty() && !url->starts_with("http://"))

@@ -17,6 +17,8 @@ struct Config {
   std::string payment_url;   // empty: every send is approved
   std::chrono::milliseconds payment_timeout{500};
   std::string alarm_webhook;  // empty: alarms go to the log
+  // SIGTERM to exit, at most: draining connections, then stopping the engine.
+  std::chrono::milliseconds drain_timeout{8000};
 };
 
 struct ConfigExit {

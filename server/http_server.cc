@@ -21,7 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "server/problem.h"
+#include "server/reply.h"
+#include "server/url.h"
 
 namespace mailbox::server {
 
@@ -29,58 +30,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes; '+' is a space in query strings. False on a broken escape.
-bool decode(std::string_view in, bool plus_is_space, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      const int hi = hex(in[i + 1]);
-      const int lo = hex(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (in[i] == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return true;
-}
-
-// Fills path and query from the request target. False when it cannot be decoded.
-bool split_target(HttpRequest& req) {
-  std::string_view target = req.target;
-  const auto q = target.find('?');
-  if (!decode(target.substr(0, q), false, req.path)) return false;
-  if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    std::string key, value;
-    if (!decode(pair.substr(0, eq), true, key)) return false;
-    if (eq != std::string_view::npos && !decode(pair.substr(eq + 1), true, value)) return false;
-    req.query.insert_or_assign(std::move(key), std::move(value));
-  }
-  return true;
-}
-
-}  // namespace
 
 struct HttpServer::Impl {
   ServerOptions options;
@@ -118,9 +67,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_next(); });
   }
 
+  // Any thread may ask (the state is atomic); only the session's strand changes it.
   const char* state_name() const {
     static const char* kNames[] = {"idle", "reading", "busy", "writing", "lingering", "streaming", "closed"};
-    return kNames[static_cast<int>(state_)];
+    return kNames[static_cast<int>(state_.load())];
   }
 
   // From another thread: close if no request is in flight, else after its answer.
@@ -187,10 +137,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       return close();
     keep_alive_ = false;
     if (ec == http::error::body_limit)
-      return write(problem(413, "the body is over " + std::to_string(server_.options.max_body_bytes) + " bytes"));
+      return write(to_http(std::unexpected(problem(
+          "payload_too_large", "the body is over " + std::to_string(server_.options.max_body_bytes) + " bytes"))));
     if (ec == http::error::header_limit)
-      return write(problem(431, "the headers are over " + std::to_string(server_.options.max_header_bytes) + " bytes"));
-    write(problem(400, "malformed HTTP request: " + ec.message()));
+      return write(to_http(std::unexpected(problem(
+          "headers_too_large", "the headers are over " + std::to_string(server_.options.max_header_bytes) + " bytes"))));
+    write(to_http(std::unexpected(problem("bad_request", "malformed HTTP request: " + ec.message()))));
   }
 
   void dispatch() {
@@ -207,7 +159,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       req.headers.insert_or_assign(std::move(name), std::string(field.value()));
     }
     req.body = std::move(in.body());
-    if (!split_target(req)) return write(problem(400, "the request target is not valid percent-encoding"));
+    if (!split_target(req))
+      return write(to_http(std::unexpected(problem("bad_request", "the request target is not valid percent-encoding"))));
     server_.handler(std::move(req), [self = shared_from_this()](HttpResponse r) {
       asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
     });
@@ -289,7 +242,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<ChunkStream> stream_body_;
   bool keep_alive_ = true;
-  State state_ = State::idle;
+  std::atomic<State> state_{State::idle};
 };
 
 void HttpServer::Impl::add(const std::shared_ptr<Session>& s) {
@@ -315,7 +268,7 @@ void HttpServer::Impl::accept() {
       // Over the limit: a short 503 and close, so that the client knows why.
       metrics.connection_refused();
       auto sock = std::make_shared<tcp::socket>(std::move(socket));
-      const std::string json = problem(503, "too many connections; try again").body;
+      const std::string json = to_http(std::unexpected(problem("overloaded", "too many connections; try again"))).body;
       auto body = std::make_shared<std::string>(
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
           "Connection: close\r\nContent-Length: " +
@@ -338,19 +291,19 @@ HttpServer::HttpServer(ServerOptions options, Handler handler, Metrics& metrics)
 
 HttpServer::~HttpServer() { stop(); }
 
-eventstore::Status HttpServer::listen() {
+app::Status HttpServer::listen() {
   beast::error_code ec;
   const auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return eventstore::fail(eventstore::Code::invalid_argument, "'" + impl_->options.host + "' is not an IP address");
+  if (ec) return app::fail(app::Code::invalid_argument, "'" + impl_->options.host + "' is not an IP address");
   const tcp::endpoint endpoint(address, impl_->options.port);
   auto& a = impl_->acceptor;
   const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
-  if (a.open(endpoint.protocol(), ec); ec) return eventstore::fail(eventstore::Code::unavailable, "cannot open a socket: " + ec.message());
+  if (a.open(endpoint.protocol(), ec); ec) return app::fail(app::Code::unavailable, "cannot open a socket: " + ec.message());
   if (a.set_option(asio::socket_base::reuse_address(true), ec); ec)
-    return eventstore::fail(eventstore::Code::unavailable, "cannot set SO_REUSEADDR: " + ec.message());
-  if (a.bind(endpoint, ec); ec) return eventstore::fail(eventstore::Code::unavailable, "cannot listen on " + where + ": " + ec.message());
+    return app::fail(app::Code::unavailable, "cannot set SO_REUSEADDR: " + ec.message());
+  if (a.bind(endpoint, ec); ec) return app::fail(app::Code::unavailable, "cannot listen on " + where + ": " + ec.message());
   if (a.listen(asio::socket_base::max_listen_connections, ec); ec)
-    return eventstore::fail(eventstore::Code::unavailable, "cannot listen on " + where + ": " + ec.message());
+    return app::fail(app::Code::unavailable, "cannot listen on " + where + ": " + ec.message());
   impl_->accept();
   return {};
 }

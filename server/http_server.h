@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "core/eventstore/status.h"
+#include "app/status.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 
@@ -36,7 +36,7 @@ class HttpServer {
   ~HttpServer();  // stops
 
   // Binds and listens. Errors: unavailable (address in use, not permitted), invalid_argument.
-  eventstore::Status listen();
+  app::Status listen();
   std::uint16_t port() const;
   // Starts the I/O threads; they accept and serve until stop().
   void start();

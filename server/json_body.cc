@@ -4,36 +4,60 @@
 
 #include <algorithm>
 
-#include "server/problem.h"
-
 namespace mailbox::server {
 
-std::variant<StringFields, HttpResponse> read_string_fields(const std::string& body,
-                                                            const std::vector<std::string_view>& names) {
+bool is_json(const HttpRequest& req) {
+  auto type = req.header("content-type");
+  if (!type) return false;
+  std::string_view t = type->substr(0, type->find(';'));
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  std::string lower;
+  for (char c : t) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return lower == "application/json" || (lower.starts_with("application/") && lower.ends_with("+json"));
+}
+
+std::expected<StringFields, Problem> read_string_fields(const std::string& body,
+                                                        const std::vector<std::string_view>& names) {
+  auto bad = [](std::string detail, std::string field = {}) {
+    return std::unexpected(problem("malformed_body", std::move(detail), std::move(field)));
+  };
   thread_local simdjson::ondemand::parser parser;
   const simdjson::padded_string padded(body);
   simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return problem(400, "the body is not valid JSON");
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return bad("the body is not valid JSON");
   simdjson::ondemand::object object;
-  if (doc.get_object().get(object) != simdjson::SUCCESS) return problem(400, "the body must be a JSON object");
+  if (doc.get_object().get(object) != simdjson::SUCCESS) return bad("the body must be a JSON object");
 
   StringFields fields;
   for (auto field : object) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return problem(400, "the body is not valid JSON");
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return bad("the body is not valid JSON");
     auto value = field.value();
     if (std::find(names.begin(), names.end(), key) == names.end()) continue;  // not ours: skipped
     simdjson::ondemand::json_type type;
-    if (value.type().get(type) != simdjson::SUCCESS) return problem(400, "the body is not valid JSON");
+    if (value.type().get(type) != simdjson::SUCCESS) return bad("the body is not valid JSON");
     if (type != simdjson::ondemand::json_type::string)
-      return problem(400, std::string(key) + ": must be a JSON string", key);
+      return bad(std::string(key) + ": must be a JSON string", std::string(key));
     std::string_view text;
     if (value.get_string().get(text) != simdjson::SUCCESS)
-      return problem(400, std::string(key) + ": is not a valid JSON string", key);
+      return bad(std::string(key) + ": is not a valid JSON string", std::string(key));
     fields.insert_or_assign(std::string(key), std::string(text));
   }
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
-    return problem(400, "the body has content after the JSON object");
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return bad("the body has content after the JSON object");
+  return fields;
+}
+
+std::expected<StringFields, Problem> read_json_body(const HttpRequest& req,
+                                                    const std::vector<std::string_view>& required,
+                                                    const std::vector<std::string_view>& optional) {
+  if (!is_json(req)) return std::unexpected(problem("unsupported_media_type", "send the body as application/json"));
+  std::vector<std::string_view> names = required;
+  names.insert(names.end(), optional.begin(), optional.end());
+  auto fields = read_string_fields(req.body, names);
+  if (!fields) return fields;
+  for (auto name : required)
+    if (!fields->contains(name))
+      return std::unexpected(problem("missing_field", std::string(name) + ": is required", std::string(name)));
   return fields;
 }
 

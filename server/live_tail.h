@@ -1,17 +1,18 @@
 #pragma once
-// GET /events/live: the log as Server-Sent Events. Each event's SSE id is its position,
-// so a client that reconnects with Last-Event-ID resumes right after the last event it
-// saw. Filters by event type and stream. Idle connections get a comment line now and
-// then, so that proxies keep them open.
+// The log as Server-Sent Events (GET /events/live). Each event's SSE id is its
+// position, so a client that reconnects with Last-Event-ID resumes right after the last
+// event it saw. Filters by event type and stream. An idle tail sends a comment line now
+// and then, so that proxies keep the connection open.
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
 
-#include "core/eventstore/event_store.h"
+#include "app/engine.h"
 #include "server/http_types.h"
-#include "server/position_waiters.h"
 
 namespace mailbox::server {
 
@@ -22,19 +23,21 @@ struct LiveFilter {
 
 class LiveTail final : public ChunkStream, public std::enable_shared_from_this<LiveTail> {
  public:
-  // Streams events after position `after`. REQUIRES: log and waiters outlive the tail.
-  LiveTail(const eventstore::EventStore& log, PositionWaiters& waiters, LiveFilter filter, std::uint64_t after,
-           std::chrono::milliseconds keepalive, std::function<void(std::function<void()>)> post);
+  // Streams events after position `after`. post runs a function on an I/O thread;
+  // ending() says whether the server is shutting down (the tail then ends).
+  // REQUIRES: engine outlives the tail.
+  LiveTail(app::Engine& engine, LiveFilter filter, std::uint64_t after, std::chrono::milliseconds keepalive,
+           std::function<void(std::function<void()>)> post, std::function<bool()> ending);
   void next(std::function<void(std::optional<std::string>)> deliver) override;
   void cancel() override;
 
  private:
-  const eventstore::EventStore& log_;
-  PositionWaiters& waiters_;
+  app::Engine& engine_;
   const LiveFilter filter_;
   std::uint64_t after_;  // last position sent or passed over
   const std::chrono::milliseconds keepalive_;
   std::function<void(std::function<void()>)> post_;
+  std::function<bool()> ending_;
   std::atomic<bool> cancelled_{false};
 };
 

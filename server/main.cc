@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <future>
 #include <thread>
+#include <chrono>
 
 #include "app/engine.h"
 #include "clients/http_payment_gate.h"
@@ -98,23 +99,32 @@ int main(int argc, char** argv) {
     http.stop();
     return 1;
   }
+  const std::uint64_t head = (*engine)->events().head();
   spdlog::info("mailboxd listening on http://{}:{} (data in {}, log head {})", config.http.host, http.port(),
-               config.data_dir, (*engine)->log().head());
+               config.data_dir, head);
 
-  // Ready once the readmails side has caught up with the log as it was at start.
-  std::thread readiness([&] {
-    const std::uint64_t head = (*engine)->log().head();
-    while (!(*engine)->wait_readmails(head, 1s))
-      if (api->draining()) return;
+  // Ready once the views that gate readiness have caught up with the log as it was at
+  // start (a wait cancelled by a shutdown leaves it unready).
+  (*engine)->when_caught_up(head, std::chrono::hours(24 * 365), [&api, head](bool caught_up) {
+    if (!caught_up) return;
     api->set_ready(true);
-    spdlog::info("ready: readmails caught up with position {}", head);
+    spdlog::info("ready: the views caught up with position {}", head);
   });
 
   stop_requested.get_future().wait();
-  spdlog::info("shutting down: draining connections");
+  // Everything below ends by the deadline; should anything hang past it, the process
+  // exits anyway (what was acknowledged is on disk, as after a crash).
+  const auto deadline = std::chrono::steady_clock::now() + config.drain_timeout;
+  std::thread([deadline] {
+    std::this_thread::sleep_until(deadline);
+    spdlog::error("shutdown took longer than --drain-timeout-ms; exiting now");
+    spdlog::shutdown();
+    std::_Exit(1);
+  }).detach();
+  spdlog::info("shutting down: draining connections (at most {} ms)", config.drain_timeout.count());
   api->drain();
-  readiness.join();
-  if (!http.drain(8s)) spdlog::warn("some connections did not close in time");
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (!http.drain(left * 3 / 4)) spdlog::warn("some connections did not close in time");
   (*engine)->stop();
   http.stop();
   api.reset();

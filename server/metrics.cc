@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "app/engine.h"
 
 namespace mailbox::server {
 
@@ -33,7 +32,7 @@ void help(std::string& out, const char* name, const char* type, const char* text
 
 }  // namespace
 
-std::string Metrics::render(app::Engine& engine) const {
+std::string Metrics::render(const app::EngineStatus& engine) const {
   std::string out;
   {
     std::lock_guard lock(mutex_);
@@ -63,8 +62,8 @@ std::string Metrics::render(app::Engine& engine) const {
   help(out, "mailbox_stale_answers_total", "counter", "Queries answered with X-Stale: true.");
   line(out, "mailbox_stale_answers_total %llu\n", static_cast<unsigned long long>(stale_.load()));
 
-  const auto stats = engine.log().writer_stats();
-  const std::uint64_t head = engine.log().head();
+  const auto& stats = engine.writer;
+  const std::uint64_t head = engine.head;
   help(out, "mailbox_log_head_position", "gauge", "Last durable position of the log.");
   line(out, "mailbox_log_head_position %llu\n", static_cast<unsigned long long>(head));
   help(out, "mailbox_log_appended_events_total", "counter", "Events appended since start.");
@@ -76,24 +75,29 @@ std::string Metrics::render(app::Engine& engine) const {
   help(out, "mailbox_log_sync_seconds_total", "counter", "Time spent in synced writes (fsync included).");
   line(out, "mailbox_log_sync_seconds_total %.6f\n", static_cast<double>(stats.write_micros) / 1e6);
 
+  help(out, "mailbox_payments_orphaned_total", "counter",
+       "Payments approved for sends that could not be stored (logged, to be voided by hand).");
+  line(out, "mailbox_payments_orphaned_total %llu\n", static_cast<unsigned long long>(engine.payments_orphaned));
+
+  // One gauge per component: 1 while it works, 0 while it is failed or stuck.
+  help(out, "mailbox_component_up", "gauge", "Whether a component works (the log, each policy and view).");
+  line(out, "mailbox_component_up{component=\"log\"} %d\n", engine.log_failure ? 0 : 1);
+  for (const auto& f : engine.followers)
+    line(out, "mailbox_component_up{component=\"%s\"} %d\n", f.name.c_str(), f.error ? 0 : 1);
   help(out, "mailbox_follower_lag_events", "gauge", "Events between the log head and a policy or view.");
-  auto lag = [&](const char* name, std::uint64_t position) {
-    line(out, "mailbox_follower_lag_events{follower=\"%s\"} %llu\n", name,
-         static_cast<unsigned long long>(head > position ? head - position : 0));
-  };
-  lag("mailbox-policy", engine.mailbox_policy().position());
-  lag("alarm-policy", engine.alarm_policy().position());
-  lag("readmails", engine.readmails_view().position().get());
-  lag("alarms", engine.alarms_view().position().get());
-  help(out, "mailbox_policy_retries_total", "counter", "Times a policy retried an event (e.g. alarm sink down).");
-  line(out, "mailbox_policy_retries_total{policy=\"mailbox-policy\"} %llu\n",
-       static_cast<unsigned long long>(engine.mailbox_policy().retries()));
-  line(out, "mailbox_policy_retries_total{policy=\"alarm-policy\"} %llu\n",
-       static_cast<unsigned long long>(engine.alarm_policy().retries()));
-  help(out, "mailbox_alarms_delivered_total", "counter", "Alarms delivered since start.");
-  line(out, "mailbox_alarms_delivered_total %llu\n", static_cast<unsigned long long>(engine.alarms_delivered()));
-  help(out, "mailbox_alarms_dead_lettered_total", "counter", "Alarms given up on (dead-lettered) since start.");
-  line(out, "mailbox_alarms_dead_lettered_total %llu\n", static_cast<unsigned long long>(engine.alarms_dead_lettered()));
+  for (const auto& f : engine.followers)
+    line(out, "mailbox_follower_lag_events{follower=\"%s\"} %llu\n", f.name.c_str(),
+         static_cast<unsigned long long>(head > f.position ? head - f.position : 0));
+  help(out, "mailbox_follower_retries_total", "counter", "Times a policy or view tried again after a failure.");
+  for (const auto& f : engine.followers)
+    line(out, "mailbox_follower_retries_total{follower=\"%s\"} %llu\n", f.name.c_str(),
+         static_cast<unsigned long long>(f.retries));
+  for (const auto& f : engine.followers)
+    for (const auto& c : f.counters) {
+      const std::string name = "mailbox_" + std::string(c.name);
+      help(out, name.c_str(), "counter", std::string(c.help).c_str());
+      line(out, "%s %llu\n", name.c_str(), static_cast<unsigned long long>(c.value));
+    }
   for (const auto& source : sources_) source(out);
   return out;
 }

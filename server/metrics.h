@@ -2,19 +2,17 @@
 // Counters for /metrics, rendered in Prometheus' text format. Thread-safe.
 
 #include <array>
-#include <functional>
-#include <vector>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
-namespace mailbox::app {
-class Engine;
-}
+#include "app/engine.h"
 
 namespace mailbox::server {
 
@@ -33,8 +31,8 @@ class Metrics {
   void add_source(std::function<void(std::string& out)> source) { sources_.push_back(std::move(source)); }
 
   // Every metric: the HTTP ones above and the engine's (log appends, batch sizes, sync
-  // time, head, lag of each policy and view).
-  std::string render(app::Engine& engine) const;
+  // time, head; per follower its lag, retries, whether it works, and its counters).
+  std::string render(const app::EngineStatus& engine) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

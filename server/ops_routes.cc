@@ -1,33 +1,39 @@
-// Health, readiness and metrics.
+// Operations: online rebuild, health, readiness and metrics.
+#include <chrono>
+
 #include "app/json_writer.h"
 #include "server/api.h"
-#include "server/problem.h"
 
 namespace mailbox::server {
 
-void Api::post_rebuild(const HttpRequest& req, Respond respond) {
-  const std::string view(req.param("view").value_or("all"));
-  if (view != "readmails" && view != "alarms" && view != "all")
-    return respond(problem(422, "view: must be readmails, alarms or all", "view"));
+void Api::post_rebuild(const Call& call, Answer answer) {
+  const std::string view(call.req.param("view").value_or("all"));
+  std::vector<std::string> chosen;
+  for (const auto& name : engine_.view_names())
+    if (view == "all" || view == name) chosen.push_back(name);
+  if (chosen.empty()) {
+    std::string names;
+    for (const auto& name : engine_.view_names()) names += name + ", ";
+    return answer(std::unexpected(problem("invalid_parameter", "view: must be one of " + names + "or all", "view")));
+  }
   std::lock_guard lock(rebuild_mutex_);
-  if (rebuilding_) return respond(problem(409, "a rebuild is already running"));
-  if (draining_) return respond(problem(503, "the server is shutting down"));
+  if (rebuilding_) return answer(std::unexpected(problem("rebuild_running", "a rebuild is already running")));
+  if (draining_) return answer(std::unexpected(problem("shutting_down", "the server is shutting down")));
   if (rebuild_thread_.joinable()) rebuild_thread_.join();  // the previous one has finished
   rebuilding_ = true;
-  rebuild_thread_ = std::thread([this, view, respond = std::move(respond)] {
+  rebuild_thread_ = std::thread([this, chosen, answer = std::move(answer)] {
     app::JsonWriter w;
     w.begin_array();
-    std::optional<eventstore::Error> failed;
-    for (auto* host : {&engine_.readmails_view(), &engine_.alarms_view()}) {
-      if (view != "all" && view != host->name()) continue;
+    std::optional<app::Error> failed;
+    for (const auto& name : chosen) {
       const auto started = std::chrono::steady_clock::now();
-      auto r = host->rebuild_online();
+      auto r = engine_.rebuild(name);
       if (!r) {
         failed = r.error();
         break;
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      w.begin_object().field("view", host->name()).field("generation", r->generation);
+      w.begin_object().field("view", name).field("generation", r->generation);
       w.field("position", r->position).field("rowsWritten", r->rows_written);
       w.key("seconds").raw(std::to_string(seconds)).end_object();
     }
@@ -36,46 +42,40 @@ void Api::post_rebuild(const HttpRequest& req, Respond respond) {
       std::lock_guard lock(rebuild_mutex_);
       rebuilding_ = false;
     }
-    if (failed) return respond(problem(*failed));
-    HttpResponse out;
-    out.body = w.take();
-    respond(std::move(out));
+    if (failed) return answer(std::unexpected(problem_of(*failed)));
+    answer(Resource{Resource::Kind::ok, w.take(), "application/json", {}, nullptr});
   });
 }
 
-void Api::get_health(Respond respond) {
-  HttpResponse r;
-  r.body = R"({"status":"ok"})";
-  respond(std::move(r));
+void Api::get_health(const Call&, Answer answer) {
+  answer(Resource{Resource::Kind::ok, R"({"status":"ok"})", "application/json", {}, nullptr});
 }
 
-void Api::get_ready(Respond respond) {
+void Api::get_ready(const Call&, Answer answer) {
+  const app::EngineStatus status = engine_.status();
+  app::Health health = app::health_of(status);
+  if (draining_) health = {"shutting_down", "the server is shutting down"};
+  else if (!ready_) health = {"starting", "catching up with the log"};
   app::JsonWriter w;
   w.begin_object();
-  std::string reason;
-  if (draining_) reason = "draining";
-  else if (!ready_) reason = "catching up";
-  else if (auto e = engine_.readmails_view().error()) reason = "readmails view halted: " + e->message;
-  else if (auto p = engine_.mailbox_policy().state().error()) reason = "mailbox policy halted: " + p->message;
-  HttpResponse r;
-  r.status = reason.empty() ? 200 : 503;
-  w.field("ready", reason.empty());
-  if (!reason.empty()) w.field("reason", reason);
-  w.field("head", engine_.log().head());
-  w.field("mailboxPolicy", engine_.mailbox_policy().position());
-  w.field("readmails", engine_.readmails_view().position().get());
-  w.field("alarmPolicy", engine_.alarm_policy().position());
-  w.field("alarms", engine_.alarms_view().position().get());
-  w.end_object();
-  r.body = w.take();
-  respond(std::move(r));
+  w.field("ready", health.ok());
+  if (!health.ok()) w.field("code", health.code).field("reason", health.reason);
+  w.field("head", status.head);
+  w.key("followers").begin_array();
+  for (const auto& f : status.followers) {
+    w.begin_object().field("name", f.name);
+    w.field("kind", f.kind == app::FollowerStatus::Kind::policy ? "policy" : "view");
+    w.field("position", f.position).field("lag", status.head - std::min(status.head, f.position));
+    if (f.error) w.field("error", f.error->message);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  answer(Resource{health.ok() ? Resource::Kind::ok : Resource::Kind::not_ready, w.take(), "application/json", {},
+                  nullptr});
 }
 
-void Api::get_metrics(Respond respond) {
-  HttpResponse r;
-  r.content_type = "text/plain; version=0.0.4";
-  r.body = metrics_.render(engine_);
-  respond(std::move(r));
+void Api::get_metrics(const Call&, Answer answer) {
+  answer(Resource{Resource::Kind::ok, metrics_.render(engine_.status()), "text/plain; version=0.0.4", {}, nullptr});
 }
 
 }  // namespace mailbox::server

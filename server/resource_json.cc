@@ -1,5 +1,7 @@
 #include "server/resource_json.h"
 
+#include "server/url.h"
+
 namespace mailbox::server {
 
 void write_mail(app::JsonWriter& w, const queries::MailEntry& m) {
@@ -20,20 +22,15 @@ void write_alarm(app::JsonWriter& w, const queries::AlarmEntry& a) {
   w.end_object();
 }
 
-std::string url_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
-    }
-  }
-  return out;
+void write_dead_letter(app::JsonWriter& w, const queries::DeadLetterRow& d) {
+  w.begin_object().field("alarmId", d.alarm.alarm_id).field("messageId", d.alarm.message_id);
+  w.field("phone", d.alarm.phone).field("kind", d.alarm.kind);
+  w.field("channel", d.alarm.channel).field("reason", d.reason);
+  w.field("attempts", d.attempts).field("deadLetteredAt", app::rfc3339(d.alarm.alarmed_at_us));
+  w.key("_links").begin_object().key("redrive").begin_object();
+  w.field("href", "/alarms/dead-letters/" + url_encode(d.alarm.alarm_id) +
+                      "/redrive?messageId=" + url_encode(d.alarm.message_id));
+  w.end_object().end_object().end_object();
 }
 
 }  // namespace mailbox::server

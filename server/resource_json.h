@@ -9,6 +9,7 @@
 #include "app/json_writer.h"
 #include "app/queries/alarms_query.h"
 #include "app/queries/readmails_query.h"
+#include "server/url.h"
 
 namespace mailbox::server {
 
@@ -16,6 +17,8 @@ namespace mailbox::server {
 void write_mail(app::JsonWriter& w, const queries::MailEntry& mail);
 // {id, messageId, phone, kind, channel, alarmedAt, _links.self}
 void write_alarm(app::JsonWriter& w, const queries::AlarmEntry& alarm);
+// {alarmId, messageId, phone, kind, channel, reason, attempts, deadLetteredAt, _links.redrive}
+void write_dead_letter(app::JsonWriter& w, const queries::DeadLetterRow& dead);
 
 // {"_embedded": {collection: [items]}, "_links": {"self": {"href"}, "next": {"href"}?}}
 // next_href is built from base (path and fixed parameters) plus cursor and limit.
@@ -37,8 +40,5 @@ std::string collection_json(std::string_view collection, const queries::Page<T>&
   w.end_object().end_object();
   return w.take();
 }
-
-// Percent-encodes a query parameter value.
-std::string url_encode(std::string_view value);
 
 }  // namespace mailbox::server

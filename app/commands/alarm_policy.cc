@@ -5,6 +5,11 @@
 
 namespace mailbox::commands {
 
+std::vector<projections::Policy::Counter> AlarmPolicy::counters() const {
+  return {{"alarms_delivered_total", "Alarms delivered since start.", delivered()},
+          {"alarms_dead_lettered_total", "Alarms given up on (dead-lettered) since start.", dead_lettered()}};
+}
+
 bool AlarmPolicy::wants(std::string_view type) const {
   return type == app::kSentType || type == app::kSavedType || type == app::kAlarmRedriveRequestedType;
 }

@@ -24,6 +24,8 @@ class AlarmPolicy final : public projections::Policy {
 
   std::uint64_t delivered() const { return delivered_.load(); }
   std::uint64_t dead_lettered() const { return dead_lettered_.load(); }
+  // alarms_delivered_total and alarms_dead_lettered_total, since start.
+  std::vector<Counter> counters() const override;
 
  private:
   // The alarm an event calls for, with the event it comes from; nullopt for others.

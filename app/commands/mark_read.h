@@ -1,9 +1,12 @@
 #pragma once
-// The mark-read command: the receiver of a delivered message marks it read. Idempotent.
+// The mark-read command: the receiver of a delivered message marks it read. Idempotent:
+// one Read per message (its event id is derived from the Sent's), however many requests
+// race to write it.
 
 #include <functional>
 #include <string>
 
+#include "app/status.h"
 #include "core/eventstore/event_store.h"
 
 namespace mailbox::commands {
@@ -20,18 +23,22 @@ struct MarkReadResult {
 
 class MarkReadHandler {
  public:
-  using Done = std::function<void(eventstore::Result<MarkReadResult>)>;
-  explicit MarkReadHandler(eventstore::EventStore& log) : log_(log) {}
+  using Done = std::function<void(app::Result<MarkReadResult>)>;
+  // Runs a continuation off the log's writer thread.
+  using Post = std::function<void(std::function<void()>)>;
+  MarkReadHandler(eventstore::EventStore& log, Post post) : log_(log), post_(std::move(post)) {}
 
-  // Reads the message's stream (a few events), checks, then appends Read without
-  // blocking. Errors: invalid_argument (receiver), not_found (no such message),
-  // permission_denied (not the receiver), failed_precondition (not delivered yet),
-  // unavailable.
+  // Reads the message's stream (on this thread), checks, then appends Read without
+  // blocking; done runs on the log's writer thread, on this thread for a refusal, or on
+  // the post thread after a race. Errors: invalid_argument (receiver: invalid_phone),
+  // not_found (no such message), permission_denied (not_receiver),
+  // failed_precondition (not_delivered: not in the mailbox yet), unavailable.
   void mark_read(MarkRead command, Done done);
-  eventstore::Result<MarkReadResult> mark_read_and_wait(MarkRead command);
+  app::Result<MarkReadResult> mark_read_and_wait(MarkRead command);
 
  private:
   eventstore::EventStore& log_;
+  Post post_;
 };
 
 }  // namespace mailbox::commands

@@ -33,6 +33,9 @@ class PaymentGate {
   // Decides without blocking the caller; done runs once, on any thread, and must not
   // block.
   virtual void authorize(PaymentRequest request, std::function<void(PaymentDecision)> done) = 0;
+  // Whether an approval charges someone (a send that then fails leaves a payment to
+  // void). False only where nothing is charged.
+  virtual bool charges() const { return true; }
 };
 
 // No payment service configured: every send is approved.
@@ -41,6 +44,7 @@ class ApproveAll final : public PaymentGate {
   void authorize(PaymentRequest, std::function<void(PaymentDecision)> done) override {
     done(PaymentDecision{PaymentDecision::Outcome::approved, "", ""});
   }
+  bool charges() const override { return false; }
 };
 
 }  // namespace mailbox::commands

@@ -1,11 +1,16 @@
 #pragma once
-// The redrive command: asks for a dead-lettered alarm to be delivered again. The alarm
-// policy answers the request it appends, with Alarmed or, if the channel rejects it
-// again, another AlarmDeadLettered.
+// The redrive command: asks for a dead-lettered alarm to be delivered again, by
+// appending AlarmRedriveRequested to the message's stream. The alarm policy answers the
+// request with Alarmed or, if the channel rejects it again, another AlarmDeadLettered,
+// which may be redriven in turn.
+//
+// One request per dead letter: the request's event id is derived from the dead
+// letter's, so of two racing redrives exactly one is stored and the other is refused.
 
 #include <functional>
 #include <string>
 
+#include "app/status.h"
 #include "core/eventstore/event_store.h"
 
 namespace mailbox::commands {
@@ -17,11 +22,14 @@ struct RedriveAlarm {
 
 class RedriveHandler {
  public:
-  using Done = std::function<void(eventstore::Result<std::uint64_t /*position*/>)>;
+  using Done = std::function<void(app::Result<std::uint64_t /*position*/>)>;
   explicit RedriveHandler(eventstore::EventStore& log) : log_(log) {}
 
-  // Errors: not_found (no such dead letter in the message's stream), failed_precondition
-  // (delivered since, or a redrive already pending), unavailable.
+  // Reads the message's stream (on this thread), then appends without blocking; done
+  // runs on the log's writer thread, or on this thread for a refusal. Errors: not_found
+  // (no such dead letter in the message's stream: never dead-lettered, or delivered
+  // since), failed_precondition (redrive_pending: asked for already and not answered
+  // yet), unavailable.
   void redrive(RedriveAlarm command, Done done);
 
  private:

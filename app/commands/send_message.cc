@@ -1,12 +1,14 @@
 #include "app/commands/send_message.h"
 
+#include <spdlog/spdlog.h>
+
 #include <future>
 
 #include "app/commands/validation.h"
 
 namespace mailbox::commands {
 
-using eventstore::Code;
+using app::Code;
 
 namespace {
 
@@ -23,13 +25,23 @@ std::string key_purpose(const SendMessage& c) {
 
 }  // namespace
 
+app::Result<SendResult> SendHandler::answer_retry(const eventstore::RecordedEvent& stored, const app::Sent& asked) {
+  auto original = app::decode(stored);
+  if (!original) return std::unexpected(original.error());
+  const auto* first = std::get_if<app::Sent>(&*original);
+  if (!first) return app::fail(Code::internal, "an idempotency key names an event that is not Sent");
+  if (first->sender != asked.sender || first->receiver != asked.receiver || first->text != asked.text)
+    return app::fail_field("idempotency_key", "was used before with a different message", "idempotency_key_reused");
+  return SendResult{*first, stored.position, true};
+}
+
 void SendHandler::send(SendMessage command, Done done) {
   if (auto s = validate_phone("sender", command.sender); !s) return done(std::unexpected(s.error()));
   if (auto s = validate_phone("receiver", command.receiver); !s) return done(std::unexpected(s.error()));
   if (auto s = validate_text("text", command.text); !s) return done(std::unexpected(s.error()));
   if (command.idempotency_key &&
       (command.idempotency_key->empty() || command.idempotency_key->size() > kMaxKeyBytes))
-    return done(eventstore::fail_field("idempotency_key", "idempotency_key: must be 1 to 255 bytes"));
+    return done(app::fail_field("idempotency_key", "must be 1 to 255 bytes", "invalid_idempotency_key"));
 
   app::Sent sent{"", command.sender, command.receiver, command.text, app::now_us(), ""};
   std::optional<eventstore::EventId> event_id;
@@ -37,55 +49,67 @@ void SendHandler::send(SendMessage command, Done done) {
     // The same sender and key always name the same event and message.
     event_id = eventstore::derive_event_id(eventstore::EventId{}, key_purpose(command));
     sent.message_id = eventstore::to_string(eventstore::derive_event_id(*event_id, "message"));
+    // A retry of a stored send is answered from the log: no second payment, even while
+    // the payment service is down.
+    auto stored = log_.find_event(*event_id);
+    if (!stored) return done(std::unexpected(stored.error()));
+    if (*stored) return done(answer_retry(**stored, sent));
   } else {
     sent.message_id = eventstore::to_string(eventstore::new_time_ordered_id());
   }
   // The payment service sees the same key on every retry of this send.
-  PaymentRequest payment{event_id ? eventstore::to_string(*event_id) : sent.message_id, command.sender,
-                         command.receiver, 1};
-  gate_.authorize(std::move(payment), [this, event_id, sent = std::move(sent),
+  std::string payment_key = event_id ? eventstore::to_string(*event_id) : sent.message_id;
+  PaymentRequest payment{payment_key, command.sender, command.receiver, 1};
+  gate_.authorize(std::move(payment), [this, event_id, sent = std::move(sent), payment_key,
                                        done = std::move(done)](PaymentDecision decision) mutable {
     using Outcome = PaymentDecision::Outcome;
     if (decision.outcome == Outcome::declined)
-      return done(std::unexpected(eventstore::Error{Code::resource_exhausted,
-                                                    "payment declined" + (decision.detail.empty() ? std::string()
-                                                                                                 : ": " + decision.detail),
-                                                    std::nullopt, "payment"}));
+      return done(std::unexpected(app::Error{
+          Code::resource_exhausted, "payment declined" + (decision.detail.empty() ? std::string() : ": " + decision.detail),
+          std::nullopt, "payment", "payment_declined"}));
     if (decision.outcome != Outcome::approved)
-      return done(eventstore::fail(Code::unavailable, "payment service unavailable: " + decision.detail));
+      return done(app::fail_because(Code::unavailable, "payment_unavailable",
+                                    "payment service unavailable: " + decision.detail));
     sent.payment_ref = std::move(decision.reference);
-    append(event_id, std::move(sent), std::move(done));
+    append(event_id, std::move(sent), gate_.charges(), std::move(payment_key), std::move(done));
   });
 }
 
-void SendHandler::append(std::optional<eventstore::EventId> event_id, app::Sent sent, Done done) {
+void SendHandler::append(std::optional<eventstore::EventId> event_id, app::Sent sent, bool charged,
+                         std::string payment_key, Done done) {
   eventstore::NewEvent event = app::to_new_event(sent);
   event.id = event_id;
-
   eventstore::StreamAppend request{app::message_stream(sent.message_id), eventstore::ExpectedVersion::no_stream(),
                                    {std::move(event)}};
-  log_.append_async(std::move(request), [this, sent = std::move(sent), done = std::move(done)](
-                                            eventstore::Result<eventstore::AppendResult> r) mutable {
-    if (!r) return done(std::unexpected(r.error()));
-    if (!r->duplicate) return done(SendResult{std::move(sent), r->first_position, false});
-    // A retry: answer with the original, unless the key came with another message.
-    auto stored = log_.read_event(r->first_position);
-    if (!stored) return done(std::unexpected(stored.error()));
-    auto original = app::decode(*stored);
-    if (!original) return done(std::unexpected(original.error()));
-    const auto* first = std::get_if<app::Sent>(&*original);
-    if (!first) return done(eventstore::fail(Code::internal, "idempotency key names an event that is not Sent"));
-    if (first->sender != sent.sender || first->receiver != sent.receiver || first->text != sent.text)
-      return done(eventstore::fail_field("idempotency_key",
-                                         "idempotency_key: was used before with a different message"));
-    done(SendResult{*first, r->first_position, true});
+  // On the writer thread: nothing here may block or read the log.
+  log_.append_async(std::move(request), [this, event_id, charged, payment_key = std::move(payment_key),
+                                         sent = std::move(sent),
+                                         done = std::move(done)](app::Result<eventstore::AppendResult> r) mutable {
+    if (r && !r->duplicate) return done(SendResult{std::move(sent), r->first_position, false});
+    if ((r && r->duplicate) || (event_id && r.error().code == Code::already_exists)) {
+      // A racing retry with the same key stored its Sent first: answer with it, read
+      // off the writer thread.
+      return post_([this, id = *event_id, sent = std::move(sent), done = std::move(done)] {
+        auto stored = log_.find_event(id);
+        if (!stored) return done(std::unexpected(stored.error()));
+        if (!*stored) return done(app::fail(Code::internal, "an event id refused as taken is not in the log"));
+        done(answer_retry(**stored, sent));
+      });
+    }
+    if (charged) {
+      orphaned_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("payment {} (key {}) was approved for a send that could not be stored ({}); void it",
+                    sent.payment_ref.empty() ? "without a reference" : sent.payment_ref, payment_key,
+                    r.error().message);
+    }
+    done(std::unexpected(r.error()));
   });
 }
 
-eventstore::Result<SendResult> SendHandler::send_and_wait(SendMessage command) {
-  std::promise<eventstore::Result<SendResult>> promise;
+app::Result<SendResult> SendHandler::send_and_wait(SendMessage command) {
+  std::promise<app::Result<SendResult>> promise;
   auto future = promise.get_future();
-  send(std::move(command), [&promise](eventstore::Result<SendResult> r) { promise.set_value(std::move(r)); });
+  send(std::move(command), [&promise](app::Result<SendResult> r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 

@@ -1,6 +1,14 @@
 #pragma once
-// The send command: validates a message and appends Sent to the message's own stream.
+// The send command: validates a message, asks the payment gate, and appends Sent to
+// the message's own stream.
+//
+// With an idempotency key, the sender's key names one event and one message, always:
+// a retry of a send that was stored answers the original without asking the payment
+// service again, and two racing retries store one message (the loser answers the
+// winner's). The payment service sees the same payment key on every retry, so that it
+// can charge once.
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -27,22 +35,38 @@ struct SendResult {
 
 class SendHandler {
  public:
-  using Done = std::function<void(eventstore::Result<SendResult>)>;
-  // REQUIRES: log and gate outlive the handler.
-  SendHandler(eventstore::EventStore& log, PaymentGate& gate) : log_(log), gate_(gate) {}
+  using Done = std::function<void(app::Result<SendResult>)>;
+  // Runs a continuation off the log's writer thread.
+  using Post = std::function<void(std::function<void()>)>;
+  // REQUIRES: log and gate outlive the handler; post runs what it is given soon, on a
+  // thread that may read the log.
+  SendHandler(eventstore::EventStore& log, PaymentGate& gate, Post post) : log_(log), gate_(gate), post_(std::move(post)) {}
 
-  // Validates, asks the payment gate, then appends without blocking; done runs once the
-  // Sent event is durable (on the log's writer thread), or earlier on another thread
-  // for a refusal. Errors: invalid_argument naming the field (sender, receiver, text, or
-  // idempotency_key when a key is reused with a different message), resource_exhausted
-  // (payment declined), unavailable (payment service or log unavailable).
+  // Validates, looks the key up (on this thread: a point read of the log), asks the
+  // payment gate, then appends without blocking. done runs once: on the log's writer
+  // thread once the Sent event is durable, on this thread or the payment gate's for a
+  // refusal, or on the post thread after a race. Errors: invalid_argument naming the
+  // field (sender, receiver, text, idempotency_key; reasons invalid_phone,
+  // invalid_text, invalid_idempotency_key, idempotency_key_reused), resource_exhausted
+  // (payment_declined), unavailable (payment_unavailable, or the log's).
   void send(SendMessage command, Done done);
-  eventstore::Result<SendResult> send_and_wait(SendMessage command);
+  app::Result<SendResult> send_and_wait(SendMessage command);
+
+  // Payments approved for sends whose append then failed (each is logged at error
+  // level with its reference and key, to be voided by hand).
+  std::uint64_t payments_orphaned() const { return orphaned_.load(std::memory_order_relaxed); }
 
  private:
-  void append(std::optional<eventstore::EventId> event_id, app::Sent sent, Done done);
+  // The answer for a key that is already stored: the original, or a refusal when the
+  // key came with another message.
+  static app::Result<SendResult> answer_retry(const eventstore::RecordedEvent& stored, const app::Sent& asked);
+  void append(std::optional<eventstore::EventId> event_id, app::Sent sent, bool charged, std::string payment_key,
+              Done done);
+
   eventstore::EventStore& log_;
   PaymentGate& gate_;
+  Post post_;
+  std::atomic<std::uint64_t> orphaned_{0};
 };
 
 }  // namespace mailbox::commands

@@ -1,6 +1,6 @@
 #pragma once
 // Validation of command input. Each refusal is an invalid_argument error that names the
-// field and says what is wrong with it.
+// field, gives the reason (invalid_phone, invalid_text) and says what is wrong.
 
 #include <string_view>
 

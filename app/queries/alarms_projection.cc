@@ -2,7 +2,7 @@
 
 #include "app/events.h"
 #include "app/queries/rows.h"
-#include "core/eventstore/keys.h"
+#include "core/eventstore/big_endian.h"
 
 namespace mailbox::queries {
 
@@ -14,7 +14,7 @@ eventstore::Status forget_dead_letter(projections::ViewWriter& view, const std::
   auto position = view.get(key);
   if (!position) return std::unexpected(position.error());
   if (!*position) return {};
-  auto p = eventstore::keys::decode_u64(**position);
+  auto p = eventstore::decode_u64(**position);
   if (!p) return eventstore::fail(eventstore::Code::corruption, "dead-letter index value is not 8 bytes");
   view.del(row_keys::dead_letter_entry(*p));
   view.del(key);
@@ -32,7 +32,7 @@ eventstore::Status AlarmsProjection::apply(const eventstore::RecordedEvent& even
   if (!decoded) return std::unexpected(decoded.error());
   if (const auto* dead = std::get_if<app::AlarmDeadLettered>(&*decoded)) {
     if (auto s = forget_dead_letter(view, dead->alarm_id); !s) return s;  // dead-lettered again: the newest stays
-    view.put(row_keys::dead_letter_of(dead->alarm_id), eventstore::keys::encode_u64(event.position));
+    view.put(row_keys::dead_letter_of(dead->alarm_id), eventstore::encode_u64(event.position));
     DeadLetterRow row{{dead->alarm_id, dead->message_id, dead->phone, std::string(app::to_string(dead->kind)),
                        dead->channel, dead->dead_lettered_at_us, event.position},
                       dead->reason,

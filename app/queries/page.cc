@@ -2,25 +2,24 @@
 
 #include <charconv>
 
-#include "core/eventstore/keys.h"
+#include "core/eventstore/big_endian.h"
 
 namespace mailbox::queries {
 
 eventstore::Result<std::uint64_t> check_page_request(std::size_t limit, std::string_view cursor) {
   if (limit < 1 || limit > kMaxPageSize)
-    return eventstore::fail(eventstore::Code::invalid_argument,
-                            "limit: must be between 1 and " + std::to_string(kMaxPageSize));
+    return eventstore::fail_field("limit", "must be between 1 and " + std::to_string(kMaxPageSize));
   if (cursor.empty()) return 0;
   std::uint64_t position = 0;
   auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), position);
   if (ec != std::errc() || end != cursor.data() + cursor.size() || position == 0)
-    return eventstore::fail(eventstore::Code::invalid_argument, "cursor: not a cursor from a previous page");
+    return eventstore::fail_field("cursor", "not a cursor from a previous page");
   return position;
 }
 
 std::string index_key(std::string_view prefix, std::uint64_t position) {
   std::string key(prefix);
-  eventstore::keys::append_u64(key, ~position);
+  eventstore::append_u64(key, ~position);
   return key;
 }
 

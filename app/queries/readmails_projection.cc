@@ -2,11 +2,10 @@
 
 #include "app/events.h"
 #include "app/queries/rows.h"
-#include "core/eventstore/keys.h"
+#include "core/eventstore/big_endian.h"
 
 namespace mailbox::queries {
 
-namespace keys = eventstore::keys;
 
 namespace {
 
@@ -18,13 +17,13 @@ eventstore::Status add_unread(projections::ViewWriter& view, std::string_view re
   if (!stored) return std::unexpected(stored.error());
   std::uint64_t count = 0;
   if (*stored) {
-    auto v = keys::decode_u64(**stored);
+    auto v = eventstore::decode_u64(**stored);
     if (!v) return corrupt("unread count is not 8 bytes");
     count = *v;
   }
   if (delta < 0 && count == 0) return corrupt("unread count of " + std::string(receiver) + " would go below 0");
   count = delta < 0 ? count - 1 : count + 1;
-  view.put(key, keys::encode_u64(count));
+  view.put(key, eventstore::encode_u64(count));
   return {};
 }
 

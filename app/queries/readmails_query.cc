@@ -1,16 +1,17 @@
 #include "app/queries/readmails_query.h"
 
 #include "app/queries/readmails_projection.h"
-#include "core/eventstore/keys.h"
+#include "core/eventstore/big_endian.h"
 
 namespace mailbox::queries {
 
-namespace keys = eventstore::keys;
 using eventstore::Code;
 
 eventstore::Result<Page<MailEntry>> ReadmailsQuery::page(const std::string& prefix, std::size_t limit,
                                                          std::string_view cursor) const {
-  const auto reader = views_.reader(ReadmailsProjection::kName);
+  auto opened = views_.reader(ReadmailsProjection::kName);
+  if (!opened) return std::unexpected(opened.error());
+  const auto& reader = *opened;
   // The index holds message ids; the rows hold the mail.
   return read_page<MailEntry>(
       reader, prefix, limit, cursor,
@@ -35,7 +36,9 @@ eventstore::Result<Page<MailEntry>> ReadmailsQuery::latest(std::size_t limit, st
 }
 
 eventstore::Result<std::optional<MailEntry>> ReadmailsQuery::by_id(std::string_view id) const {
-  auto row = views_.reader(ReadmailsProjection::kName).get(row_keys::message(id));
+  auto reader = views_.reader(ReadmailsProjection::kName);
+  if (!reader) return std::unexpected(reader.error());
+  auto row = reader->get(row_keys::message(id));
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<MailEntry>{};
   auto mail = decode_mail(**row);
@@ -44,10 +47,12 @@ eventstore::Result<std::optional<MailEntry>> ReadmailsQuery::by_id(std::string_v
 }
 
 eventstore::Result<std::uint64_t> ReadmailsQuery::unread_count(std::string_view receiver) const {
-  auto stored = views_.reader(ReadmailsProjection::kName).get(row_keys::unread(receiver));
+  auto reader = views_.reader(ReadmailsProjection::kName);
+  if (!reader) return std::unexpected(reader.error());
+  auto stored = reader->get(row_keys::unread(receiver));
   if (!stored) return std::unexpected(stored.error());
   if (!*stored) return 0;
-  auto v = keys::decode_u64(**stored);
+  auto v = eventstore::decode_u64(**stored);
   if (!v) return eventstore::fail(Code::corruption, "unread count is not 8 bytes");
   return *v;
 }

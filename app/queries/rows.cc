@@ -1,14 +1,14 @@
 #include "app/queries/rows.h"
 
 #include "app/queries/page.h"
-#include "core/eventstore/keys.h"
+#include "core/eventstore/big_endian.h"
 
 namespace mailbox::queries {
 
 namespace {
 
-using eventstore::keys::append_u64;
-using eventstore::keys::decode_u64;
+using eventstore::append_u64;
+using eventstore::decode_u64;
 
 // Field encoding: strings as u64 BE length then bytes; integers as u64 BE.
 void put_string(std::string& out, std::string_view s) {

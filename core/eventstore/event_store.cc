@@ -1,8 +1,8 @@
 #include "core/eventstore/event_store.h"
 
 
-#include "core/eventstore/log_db.h"
-#include "core/eventstore/writer.h"
+#include "core/eventstore/internal/log_db.h"
+#include "core/eventstore/internal/writer.h"
 
 namespace mailbox::eventstore {
 
@@ -118,6 +118,15 @@ Result<std::uint64_t> EventStore::stream_version(std::string_view stream) const 
   return db_->stream_version(stream);
 }
 
+Result<std::optional<RecordedEvent>> EventStore::find_event(const EventId& id) const {
+  auto stored = db_->find_event_id(id);
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored || (*stored)->last_position > head()) return std::optional<RecordedEvent>{};
+  auto event = db_->event_with_id(id, **stored);
+  if (!event) return std::unexpected(event.error());
+  return std::optional<RecordedEvent>(std::move(*event));
+}
+
 Result<std::optional<std::uint64_t>> EventStore::checkpoint(std::string_view name) const {
   return db_->checkpoint(name);
 }
@@ -134,6 +143,8 @@ Status EventStore::refresh() {
   head_.advance(*last);
   return {};
 }
+
+std::optional<Error> EventStore::failure() const { return writer_ ? writer_->failure() : std::nullopt; }
 
 WriterStats EventStore::writer_stats() const { return writer_ ? writer_->stats() : WriterStats{}; }
 

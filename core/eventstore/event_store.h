@@ -47,9 +47,10 @@ class EventStore {
   // Appends events to one stream if its version matches expected. Blocks until the
   // events are durable. Errors: aborted (version mismatch; current_version is set),
   // invalid_argument (malformed request, or event ids partly stored by another append),
-  // unavailable (store closed, or refusing appends after a storage write error).
-  // An event id stored before makes the call return the original result with
-  // duplicate = true and write nothing.
+  // already_exists (an event id is stored for another event: another stream, type or
+  // payload), unavailable (store closed, or refusing appends after a storage write
+  // error). An event id stored before for this same event (stream, type and payload)
+  // makes the call return the original result with duplicate = true and write nothing.
   Result<AppendResult> append(std::string stream, ExpectedVersion expected, std::vector<NewEvent> events);
   // As append, without blocking: done runs on the writer thread once durable or refused
   // (or on this thread, before returning, for a malformed request or a closed store).
@@ -59,7 +60,8 @@ class EventStore {
 
   // Appends to several streams and writes checkpoints in one atomic batch: all of it
   // is committed or none. Every stream's expected version must match; a stream whose
-  // event ids are already stored counts as done and returns its original result.
+  // events are already stored (same ids, same events) counts as done and returns its
+  // original result.
   Result<TransactionResult> commit(Transaction txn);
   void commit_async(Transaction txn, CommitCallback done);
 
@@ -77,6 +79,9 @@ class EventStore {
   Result<RecordedEvent> read_event(std::uint64_t position) const;
   // The number of events in the stream (0: no such stream).
   Result<std::uint64_t> stream_version(std::string_view stream) const;
+  // The event that an append stored under this (caller-supplied) event id, if any.
+  // Cost: two point reads, and a short scan for a multi-event append.
+  Result<std::optional<RecordedEvent>> find_event(const EventId& id) const;
   // The position stored under a checkpoint name, if any.
   Result<std::optional<std::uint64_t>> checkpoint(std::string_view name) const;
 
@@ -98,6 +103,9 @@ class EventStore {
 
   // Counters of the writer (zero when read-only).
   WriterStats writer_stats() const;
+  // The storage error after which the store refuses every append until it is reopened
+  // (Code::unavailable, reason "storage_failed"); none while it works.
+  std::optional<Error> failure() const;
 
  private:
   EventStore() = default;

@@ -2,6 +2,9 @@
 // Options of the event store, with defaults fit for one process on one disk.
 
 #include <cstddef>
+#include <functional>
+
+#include "core/eventstore/status.h"
 
 namespace rocksdb {
 class Env;
@@ -28,6 +31,9 @@ struct StoreOptions {
   // The environment RocksDB writes through; null for the default. Tests use it to
   // inject storage failures.
   rocksdb::Env* env = nullptr;
+  // Called once, on the writer thread, when a storage write fails and the store starts
+  // refusing appends (see EventStore::failure). REQUIRES: quick; must not append.
+  std::function<void(const Error&)> on_failure;
 };
 
 }  // namespace mailbox::eventstore

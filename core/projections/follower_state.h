@@ -1,7 +1,11 @@
 #pragma once
 // The state a log follower (projection worker, policy runner) shows to other threads:
-// its position as a watermark, and the error it halted on, if any.
+// its position as a watermark, and the error it is stuck on, if any.
+//
+// Thread-safety: every method may be called from any thread; the follower's own thread
+// sets and clears the error.
 
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -10,8 +14,17 @@
 
 namespace mailbox::projections {
 
+using eventstore::Code;
+using eventstore::Error;
+using eventstore::Result;
+using eventstore::Status;
+
 class FollowerState {
  public:
+  // Told when the follower gets stuck (an error) and when it is well again (nullopt):
+  // once per change, not per retry. Runs on the follower's thread; must be quick.
+  using Listener = std::function<void(const std::optional<eventstore::Error>&)>;
+
   // The last log position fully handled (applied, or reacted to and committed).
   const eventstore::Watermark& position() const { return position_; }
   eventstore::Watermark& position() { return position_; }
@@ -20,19 +33,36 @@ class FollowerState {
     std::lock_guard lock(mutex_);
     return error_;
   }
-  void set_error(eventstore::Error e) {
+  // REQUIRES: set before the follower starts.
+  void set_listener(Listener listener) {
     std::lock_guard lock(mutex_);
-    error_ = std::move(e);
+    listener_ = std::move(listener);
+  }
+  void set_error(eventstore::Error e) {
+    Listener tell;
+    {
+      std::lock_guard lock(mutex_);
+      if (!error_) tell = listener_;
+      error_ = e;
+    }
+    if (tell) tell(e);
   }
   void clear_error() {
-    std::lock_guard lock(mutex_);
-    error_.reset();
+    Listener tell;
+    {
+      std::lock_guard lock(mutex_);
+      if (!error_) return;
+      error_.reset();
+      tell = listener_;
+    }
+    if (tell) tell(std::nullopt);
   }
 
  private:
   eventstore::Watermark position_;
-  mutable std::mutex mutex_;  // guards error_
+  mutable std::mutex mutex_;  // guards error_ and listener_
   std::optional<eventstore::Error> error_;
+  Listener listener_;
 };
 
 }  // namespace mailbox::projections

@@ -2,6 +2,7 @@
 // A policy turns log events into new events (a process manager). Implementations live
 // in the application (app/commands); the runner lives here.
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -17,6 +18,14 @@ class Policy {
   virtual ~Policy() = default;
   // The policy's checkpoint name in the log.
   virtual std::string_view name() const = 0;
+  // Counters a policy keeps for metrics (e.g. alarms delivered), each a Prometheus
+  // counter named mailbox_<name>. Thread-safe.
+  struct Counter {
+    std::string_view name;  // e.g. "alarms_delivered_total"
+    std::string_view help;
+    std::uint64_t value = 0;
+  };
+  virtual std::vector<Counter> counters() const { return {}; }
   // Whether the policy reacts to events of this type; others are passed without a call.
   virtual bool wants(std::string_view type) const = 0;
   // The events to append in answer to one event; side effects (delivering an alarm)

@@ -1,7 +1,8 @@
 #include "core/projections/policy_runner.h"
 
 #include <map>
-#include <random>
+
+#include "core/projections/jitter.h"
 
 namespace mailbox::projections {
 
@@ -32,11 +33,8 @@ void PolicyRunner::stop() {
 }
 
 void PolicyRunner::sleep_for(std::chrono::milliseconds d) {
-  // Jitter: between half and the whole of d, so that retries do not come in lockstep.
-  thread_local std::mt19937 rng{std::random_device{}()};
-  d = std::chrono::milliseconds(d.count() / 2 + static_cast<long>(rng() % static_cast<unsigned>(d.count() / 2 + 1)));
   std::unique_lock lock(sleep_mutex_);
-  sleep_cv_.wait_for(lock, d, [&] { return stopping_.load(); });
+  sleep_cv_.wait_for(lock, with_jitter(d), [&] { return stopping_.load(); });
 }
 
 Result<std::uint64_t> PolicyRunner::step(std::uint64_t from, bool& must_wait) {
@@ -71,7 +69,7 @@ Result<std::uint64_t> PolicyRunner::step(std::uint64_t from, bool& must_wait) {
   }
   if (answered < wanted.size()) {
     eventstore::Error failure = reaction.stopped.value_or(
-        eventstore::Error{Code::internal, "the policy stopped without saying why", std::nullopt, {}});
+        eventstore::Error{Code::internal, "the policy stopped without saying why", std::nullopt, {}, {}});
     if (failure.code != Code::unavailable) {
       failure.message = std::string(policy_.name()) + ", event at position " + std::to_string(handled + 1) + ": " +
                         failure.message;

@@ -14,7 +14,6 @@
 #include "core/eventstore/event_store.h"
 #include "core/projections/follower_state.h"
 #include "core/projections/policy.h"
-#include "core/projections/view_store.h"
 
 namespace mailbox::projections {
 
@@ -34,7 +33,10 @@ class PolicyRunner {
   Status start();
   void stop();
 
+  FollowerState& state() { return state_; }
   const FollowerState& state() const { return state_; }
+  std::string_view name() const { return policy_.name(); }
+  const Policy& policy() const { return policy_; }
   std::uint64_t position() const { return state_.position().get(); }
   // How many times react() answered unavailable (retries).
   std::uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }

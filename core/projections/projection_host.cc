@@ -10,22 +10,41 @@ ProjectionHost::~ProjectionHost() { stop(); }
 
 Status ProjectionHost::start_worker(std::uint64_t generation) {
   auto worker = std::make_unique<ProjectionWorker>(log_, views_, projection_, generation, options_);
+  if (listener_) worker->state().set_listener(listener_);
   // Forward the worker's moves to the host's watermark before it starts moving.
   auto forward = worker->on_position([this](std::uint64_t p) { position_.advance(p); });
-  if (auto s = worker->start(); !s) return s;
+  if (auto s = worker->start(); !s) {
+    set_host_error(s.error());
+    return s;
+  }
   position_.advance(worker->position());
   worker_ = std::move(worker);
   forward_ = std::move(forward);
+  set_host_error(std::nullopt);
   return {};
+}
+
+void ProjectionHost::set_host_error(std::optional<eventstore::Error> e) {
+  const bool was = host_error_.has_value();
+  host_error_ = e;
+  if (listener_ && was != e.has_value()) listener_(e);
 }
 
 Status ProjectionHost::start() {
   std::lock_guard lock(mutex_);
-  return start_worker(views_.active_generation(projection_.name()));
+  stopped_ = false;
+  auto generation = views_.active_generation(projection_.name());
+  if (!generation) {
+    set_host_error(generation.error());
+    return std::unexpected(generation.error());
+  }
+  return start_worker(*generation);
 }
 
 void ProjectionHost::stop() {
   std::lock_guard lock(mutex_);
+  stopped_ = true;
+  if (building_) building_->stop();
   if (worker_) worker_->stop();
   forward_.reset();
   worker_.reset();
@@ -33,7 +52,13 @@ void ProjectionHost::stop() {
 
 std::optional<eventstore::Error> ProjectionHost::error() const {
   std::lock_guard lock(mutex_);
+  if (host_error_) return host_error_;
   return worker_ ? worker_->state().error() : std::nullopt;
+}
+
+std::uint64_t ProjectionHost::retries() const {
+  std::lock_guard lock(mutex_);
+  return worker_ ? worker_->retries() : 0;
 }
 
 Result<RebuildResult> ProjectionHost::rebuild_online(const std::function<void(std::uint64_t)>& on_batch) {
@@ -42,28 +67,51 @@ Result<RebuildResult> ProjectionHost::rebuild_online(const std::function<void(st
   if (!generation) return std::unexpected(generation.error());
   if (auto s = views_.drop(projection_.name(), *generation); !s) return std::unexpected(s.error());
 
-  // Catch up in the background of the live worker, as close as it gets.
   ProjectionWorker builder(log_, views_, projection_, *generation, options_);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return eventstore::fail(Code::unavailable, "the " + std::string(name()) + " view is stopped");
+    building_ = &builder;
+  }
+  // From here on, whatever happens, the new generation is dropped unless activated.
+  bool activated = false;
+  struct Cleanup {
+    ProjectionHost& host;
+    std::uint64_t generation;
+    const bool& activated;
+    ~Cleanup() {
+      {
+        std::lock_guard lock(host.mutex_);
+        host.building_ = nullptr;
+      }
+      if (!activated) (void)host.views_.drop(host.projection_.name(), generation);
+    }
+  } cleanup{*this, *generation, activated};
+
+  // Catch up in the background of the live worker, as close as it gets.
   do {
     if (auto s = builder.run_until(position_.get(), on_batch); !s) return std::unexpected(s.error());
   } while (position_.get() > builder.position() + options_.batch_events);
 
   std::lock_guard lock(mutex_);
-  const std::uint64_t old_generation = worker_ ? worker_->generation() : views_.active_generation(projection_.name());
+  if (stopped_) return eventstore::fail(Code::unavailable, "the rebuild of " + std::string(name()) + " was cancelled");
+  auto active = views_.active_generation(projection_.name());
+  if (!active) return std::unexpected(active.error());
+  const std::uint64_t old_generation = worker_ ? worker_->generation() : *active;
   if (worker_) worker_->stop();
   // On failure from here on, the old generation goes back to work and stays active.
   auto resume_old = [&](Error e) -> Result<RebuildResult> {
     forward_.reset();
     worker_.reset();
-    (void)start_worker(old_generation);
-    (void)views_.drop(projection_.name(), *generation);
+    (void)start_worker(old_generation);  // a failure here shows in error()
     return std::unexpected(std::move(e));
   };
   // The live worker is stopped at position_; bring the new generation level with it.
   if (auto s = builder.run_until(position_.get(), on_batch); !s) return resume_old(s.error());
   if (builder.position() < position_.get())
-    return resume_old(Error{Code::internal, "rebuilt view stopped short of the live one", std::nullopt});
+    return resume_old(Error{Code::internal, "rebuilt view stopped short of the live one", std::nullopt, {}, {}});
   if (auto s = views_.activate(projection_.name(), *generation); !s) return resume_old(s.error());
+  activated = true;
   forward_.reset();
   worker_.reset();
   if (auto s = start_worker(*generation); !s) return std::unexpected(s.error());

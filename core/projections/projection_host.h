@@ -2,11 +2,14 @@
 // Hosts the live worker of one view and swaps in a rebuilt generation while queries go
 // on (online rebuild). Its position is that of whichever worker is live, and never goes
 // backwards.
+//
+// Thread-safety: every method may be called from any thread; one rebuild at a time.
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "core/eventstore/event_store.h"
 #include "core/eventstore/watermark.h"
@@ -24,31 +27,46 @@ class ProjectionHost {
   ~ProjectionHost();
 
   Status start();
+  // Stops the live worker and cancels a rebuild in progress (it returns unavailable and
+  // leaves nothing behind). A later start() runs the view again.
   void stop();
 
   std::string_view name() const { return projection_.name(); }
   // The log position the live view has applied everything up to.
   const eventstore::Watermark& position() const { return position_; }
-  // The error the live worker halted on, if any.
+  // What keeps the view from moving, if anything: the live worker's error, or the
+  // failure to start one (e.g. after a rebuild could not swap).
   std::optional<eventstore::Error> error() const;
+  // Batches the live worker retried.
+  std::uint64_t retries() const;
+  // Told when the view gets stuck and when it is well again (see FollowerState).
+  // REQUIRES: set before start().
+  void set_listener(FollowerState::Listener listener) { listener_ = std::move(listener); }
 
   // Builds a new generation from the log while the current one keeps answering; when it
   // has caught up, stops the live worker, brings the new one level, activates it, makes
   // it the live worker and drops the old generation. Queries see the old view or the
-  // new one, never a partial one. Blocks the calling thread until done.
+  // new one, never a partial one. Blocks the calling thread until done. Errors: the
+  // build's, or unavailable when stop() cancelled it.
   Result<RebuildResult> rebuild_online(const std::function<void(std::uint64_t)>& on_batch = {});
 
  private:
+  // REQUIRES: mutex_ held.
   Status start_worker(std::uint64_t generation);
+  void set_host_error(std::optional<eventstore::Error> e);
 
   const eventstore::EventStore& log_;
   ViewStore& views_;
   Projection& projection_;
   const WorkerOptions options_;
+  FollowerState::Listener listener_;
   eventstore::Watermark position_;
-  mutable std::mutex mutex_;  // guards worker_ and forward_ (swapped by a rebuild)
+  mutable std::mutex mutex_;  // guards everything below (swapped by a rebuild, read by error())
   std::unique_ptr<ProjectionWorker> worker_;
   eventstore::Watermark::Subscription forward_;
+  std::optional<eventstore::Error> host_error_;  // the live worker could not be started
+  ProjectionWorker* building_ = nullptr;          // the rebuild's worker, while one runs
+  bool stopped_ = false;
   std::mutex rebuild_mutex_;  // one rebuild at a time
 };
 

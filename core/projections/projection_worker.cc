@@ -1,5 +1,7 @@
 #include "core/projections/projection_worker.h"
 
+#include "core/projections/jitter.h"
+
 namespace mailbox::projections {
 
 ProjectionWorker::ProjectionWorker(const eventstore::EventStore& log, ViewStore& views, Projection& projection,
@@ -18,9 +20,19 @@ Status ProjectionWorker::start() {
 }
 
 void ProjectionWorker::stop() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(pause_mutex_);
+    stopping_ = true;
+  }
+  pause_cv_.notify_all();
   log_.committed().wake_all();
   if (thread_.joinable()) thread_.join();
+}
+
+bool ProjectionWorker::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(pause_mutex_);
+  pause_cv_.wait_for(lock, with_jitter(d), [&] { return stopping_.load(); });
+  return !stopping_;
 }
 
 Result<std::uint64_t> ProjectionWorker::step(std::uint64_t from, std::uint64_t upto) {
@@ -51,6 +63,7 @@ Result<std::uint64_t> ProjectionWorker::step(std::uint64_t from, std::uint64_t u
 
 void ProjectionWorker::run() {
   std::uint64_t pos = state_.position().get();
+  auto backoff = options_.first_retry;
   while (!stopping_) {
     const std::uint64_t head = log_.head();
     if (head <= pos) {
@@ -60,8 +73,16 @@ void ProjectionWorker::run() {
     auto next = step(pos, head);
     if (!next) {
       state_.set_error(next.error());
-      return;  // halted: the error stays visible until the worker is restarted
+      if (next.error().code != Code::unavailable) return;  // halted: visible until restarted
+      // Transient (the views database refused a write): retry the same batch later.
+      retries_.fetch_add(1, std::memory_order_relaxed);
+      if (!pause(backoff)) return;
+      backoff = std::min(backoff * 2, options_.max_retry);
+      (void)views_.resume();  // the next step tells whether it worked
+      continue;
     }
+    backoff = options_.first_retry;
+    state_.clear_error();
     pos = *next;
     state_.position().advance(pos);
   }
@@ -74,6 +95,7 @@ Status ProjectionWorker::run_until(std::uint64_t target, const std::function<voi
   state_.position().advance(pos);
   const std::uint64_t end = std::min(target, log_.head());
   while (pos < end) {
+    if (stopping_) return eventstore::fail(Code::unavailable, "stopped before the view was built");
     auto next = step(pos, end);
     if (!next) {
       state_.set_error(next.error());

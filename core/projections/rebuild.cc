@@ -29,11 +29,12 @@ Result<RebuildResult> build_generation(const eventstore::EventStore& log, ViewSt
 Result<RebuildResult> rebuild_offline(const eventstore::EventStore& log, ViewStore& views, Projection& projection,
                                       const std::function<void(std::uint64_t)>& on_batch, std::uint64_t upto,
                                       WorkerOptions options) {
-  const std::uint64_t old_generation = views.active_generation(projection.name());
+  auto old_generation = views.active_generation(projection.name());
+  if (!old_generation) return std::unexpected(old_generation.error());
   auto built = build(log, views, projection, upto, on_batch, options);
   if (!built) return built;
   if (auto s = views.activate(projection.name(), built->generation); !s) return std::unexpected(s.error());
-  if (auto s = views.drop(projection.name(), old_generation); !s) return std::unexpected(s.error());
+  if (auto s = views.drop(projection.name(), *old_generation); !s) return std::unexpected(s.error());
   return built;
 }
 

@@ -13,25 +13,24 @@
 #include <shared_mutex>
 #include <unordered_map>
 
-#include "core/eventstore/keys.h"
+#include "core/eventstore/big_endian.h"
+#include "core/storage/rocks_db.h"
 
 namespace mailbox::projections {
 
-namespace keys = eventstore::keys;
+using eventstore::append_u64;
+using eventstore::decode_u64;
+using eventstore::encode_u64;
+using storage::to_error;
 using namespace std::string_literals;
 
 namespace {
-
-Error to_error(const rocksdb::Status& s, std::string_view doing) {
-  Code code = s.IsCorruption() ? Code::corruption : s.IsIOError() || s.IsBusy() ? Code::unavailable : Code::internal;
-  return Error{code, std::string(doing) + ": " + s.ToString(), std::nullopt};
-}
 
 // Rows of a generation: view name, NUL, generation (u64 BE), then the row's key.
 std::string row_prefix(std::string_view view, std::uint64_t generation) {
   std::string p(view);
   p.push_back('\0');
-  keys::append_u64(p, generation);
+  append_u64(p, generation);
   return p;
 }
 
@@ -47,7 +46,7 @@ std::string last_generation_key(std::string_view view) { return "generations\0"s
 std::string checkpoint_key(std::string_view view, std::uint64_t generation) {
   std::string k = "checkpoint\0"s + std::string(view);
   k.push_back('\0');
-  keys::append_u64(k, generation);
+  append_u64(k, generation);
   return k;
 }
 
@@ -75,12 +74,11 @@ Status scan_rows(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb
 }  // namespace
 
 struct ViewStore::Impl {
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, rows, meta
-  rocksdb::ColumnFamilyHandle* rows() const { return handles[1]; }
-  rocksdb::ColumnFamilyHandle* meta() const { return handles[2]; }
+  std::unique_ptr<storage::RocksDb> rocks;  // column families: default, rows, meta
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* rows() const { return rocks->family(1); }
+  rocksdb::ColumnFamilyHandle* meta() const { return rocks->family(2); }
   bool read_only = false;
-  std::string secondary_path;
   mutable std::shared_mutex mutex;  // guards active, and orders generation changes
   mutable std::map<std::string, std::uint64_t, std::less<>> active;
 
@@ -89,7 +87,7 @@ struct ViewStore::Impl {
     auto s = db->Get(rocksdb::ReadOptions(), meta(), key, &value);
     if (s.IsNotFound()) return std::optional<std::uint64_t>{};
     if (!s.ok()) return std::unexpected(to_error(s, "reading view metadata"));
-    auto v = keys::decode_u64(value);
+    auto v = decode_u64(value);
     if (!v) return eventstore::fail(Code::corruption, "view metadata value is not 8 bytes");
     return v;
   }
@@ -162,16 +160,7 @@ std::size_t ViewWriter::count() const { return impl_->writes; }
 
 ViewStore::ViewStore() : impl_(std::make_unique<Impl>()) {}
 
-ViewStore::~ViewStore() {
-  if (impl_->db) {
-    for (auto* h : impl_->handles) impl_->db->DestroyColumnFamilyHandle(h);
-    impl_->db->Close();
-  }
-  if (!impl_->secondary_path.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(impl_->secondary_path, ec);
-  }
-}
+ViewStore::~ViewStore() = default;
 
 bool ViewStore::read_only() const { return impl_->read_only; }
 
@@ -180,61 +169,95 @@ Status refuse_read_only() { return eventstore::fail(Code::unavailable, "the view
 }  // namespace
 
 Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, const ViewStoreOptions& options) {
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing && !options.read_only;
-  db_options.create_missing_column_families = db_options.create_if_missing;
-  db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 5;
-  db_options.atomic_flush = true;  // rows and checkpoints reach disk together (see commit)
-  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
-  if (options.env) db_options.env = options.env;
-
-  std::vector<std::string> existing;
-  const bool exists = rocksdb::DB::ListColumnFamilies(db_options, path, &existing).ok();
-  if (exists && std::find(existing.begin(), existing.end(), "rows") == existing.end())
-    return eventstore::fail(Code::invalid_argument, "'" + path + "' holds a database that is not a mailbox view store");
-  if (!exists && !db_options.create_if_missing)
-    return eventstore::fail(Code::not_found, "no mailbox views at '" + path + "'");
-
+  storage::RocksSpec spec;
+  spec.path = path;
+  spec.what = "mailbox views";
+  spec.marker_family = "rows";
+  spec.create_if_missing = options.create_if_missing;
+  spec.read_only = options.read_only;
+  spec.options.max_background_jobs = 2;
+  spec.options.keep_log_file_num = 5;
+  spec.options.atomic_flush = true;  // rows and checkpoints reach disk together (see commit)
+  spec.options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
+  if (options.env) spec.options.env = options.env;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // most row lookups while applying miss
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, cf}, {"rows", cf}, {"meta", cf}};
+  spec.families = {{rocksdb::kDefaultColumnFamilyName, cf}, {"rows", cf}, {"meta", cf}};
 
+  auto rocks = storage::RocksDb::open(std::move(spec));
+  if (!rocks) return std::unexpected(rocks.error());
   std::unique_ptr<ViewStore> store(new ViewStore());
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s;
-  if (options.read_only) {
-    db_options.max_open_files = -1;  // required of a secondary instance
-    std::string pattern = (std::filesystem::temp_directory_path() / "mailbox-views-secondary-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) return eventstore::fail(Code::unavailable, "cannot make a temp folder");
-    store->impl_->secondary_path = pattern;
-    store->impl_->read_only = true;
-    s = rocksdb::DB::OpenAsSecondary(db_options, path, pattern, families, &store->impl_->handles, &raw);
-  } else {
-    s = rocksdb::DB::Open(db_options, path, families, &store->impl_->handles, &raw);
-  }
-  if (!s.ok()) {
-    if (s.ToString().find("lock") != std::string::npos)
-      return eventstore::fail(Code::unavailable, "the views at '" + path + "' are in use by another process: " + s.ToString());
-    return std::unexpected(to_error(s, "opening the views at '" + path + "'"));
-  }
-  store->impl_->db.reset(raw);
+  store->impl_->rocks = std::move(*rocks);
+  store->impl_->db = store->impl_->rocks->db();
+  store->impl_->read_only = options.read_only;
+  if (!options.read_only)
+    if (auto s = store->drop_orphans(); !s) return std::unexpected(s.error());
   return store;
 }
 
-std::uint64_t ViewStore::active_generation(std::string_view view) const {
+Status ViewStore::drop_orphans() {
+  // Rows: view, NUL, generation, row key. Visit each (view, generation) once by seeking
+  // past its prefix; drop those that are not the view's active generation.
+  std::vector<std::pair<std::string, std::uint64_t>> orphans;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->rows()));
+    for (it->SeekToFirst(); it->Valid();) {
+      const std::string_view key(it->key().data(), it->key().size());
+      const auto nul = key.find('\0');
+      if (nul == std::string_view::npos || key.size() < nul + 9)
+        return eventstore::fail(Code::corruption, "view row key without a generation");
+      const std::string view(key.substr(0, nul));
+      const std::uint64_t generation = *decode_u64(key.substr(nul + 1, 8));
+      auto active = active_generation(view);
+      if (!active) return std::unexpected(active.error());
+      if (generation != *active) orphans.emplace_back(view, generation);
+      it->Seek(prefix_end(row_prefix(view, generation)));
+    }
+    if (!it->status().ok()) return std::unexpected(to_error(it->status(), "listing view generations"));
+  }
+  {
+    // Checkpoints of generations that never wrote a row.
+    const std::string prefix = "checkpoint\0"s;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->meta()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+      const auto nul = rest.find('\0');
+      if (nul == std::string_view::npos || rest.size() != nul + 9) continue;
+      const std::string view(rest.substr(0, nul));
+      const std::uint64_t generation = *decode_u64(rest.substr(nul + 1));
+      auto active = active_generation(view);
+      if (!active) return std::unexpected(active.error());
+      if (generation != *active) orphans.emplace_back(view, generation);
+    }
+    if (!it->status().ok()) return std::unexpected(to_error(it->status(), "listing view checkpoints"));
+  }
+  for (const auto& [view, generation] : orphans)
+    if (auto s = drop(view, generation); !s) return s;
+  return {};
+}
+
+Status ViewStore::resume() {
+  if (impl_->read_only) return {};
+  auto s = impl_->db->Resume();
+  if (!s.ok()) return std::unexpected(to_error(s, "resuming the views database"));
+  return {};
+}
+
+Result<std::uint64_t> ViewStore::active_generation(std::string_view view) const {
   {
     std::shared_lock lock(impl_->mutex);
     if (auto it = impl_->active.find(view); it != impl_->active.end()) return it->second;
   }
   std::unique_lock lock(impl_->mutex);
+  // A read error is reported, never taken for "not rebuilt yet" (generation 1), and
+  // nothing is cached until a read succeeds.
   auto stored = impl_->read_meta(active_key(view));
-  const std::uint64_t generation = stored && *stored ? **stored : 1;
+  if (!stored) return std::unexpected(stored.error());
+  const std::uint64_t generation = stored->value_or(1);
   impl_->active.emplace(std::string(view), generation);
   return generation;
 }
@@ -250,10 +273,10 @@ Result<std::uint64_t> ViewStore::new_generation(std::string_view view) {
   std::unique_lock lock(impl_->mutex);
   auto last = impl_->read_meta(last_generation_key(view));
   if (!last) return std::unexpected(last.error());
-  std::uint64_t active = 1;
-  if (auto a = impl_->read_meta(active_key(view)); a && *a) active = **a;
-  const std::uint64_t next = std::max(last->value_or(1), active) + 1;
-  auto s = impl_->db->Put(rocksdb::WriteOptions(), impl_->meta(), last_generation_key(view), keys::encode_u64(next));
+  auto active = impl_->read_meta(active_key(view));
+  if (!active) return std::unexpected(active.error());
+  const std::uint64_t next = std::max(last->value_or(1), active->value_or(1)) + 1;
+  auto s = impl_->db->Put(rocksdb::WriteOptions(), impl_->meta(), last_generation_key(view), encode_u64(next));
   if (!s.ok()) return std::unexpected(to_error(s, "allocating a view generation"));
   return next;
 }
@@ -263,11 +286,11 @@ Status ViewStore::activate(std::string_view view, std::uint64_t generation) {
   std::unique_lock lock(impl_->mutex);
   // Rows of the generation must be on disk before the switch to it is.
   rocksdb::FlushOptions flush;
-  if (auto s = impl_->db->Flush(flush, impl_->handles); !s.ok())
+  if (auto s = impl_->db->Flush(flush, impl_->rocks->families()); !s.ok())
     return std::unexpected(to_error(s, "flushing a view generation"));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  auto s = impl_->db->Put(wo, impl_->meta(), active_key(view), keys::encode_u64(generation));
+  auto s = impl_->db->Put(wo, impl_->meta(), active_key(view), encode_u64(generation));
   if (!s.ok()) return std::unexpected(to_error(s, "activating a view generation"));
   impl_->active[std::string(view)] = generation;
   return {};
@@ -284,11 +307,15 @@ Status ViewStore::drop(std::string_view view, std::uint64_t generation) {
   return {};
 }
 
-ViewReader ViewStore::reader(std::string_view view) const { return reader(view, active_generation(view)); }
+Result<ViewReader> ViewStore::reader(std::string_view view) const {
+  auto generation = active_generation(view);
+  if (!generation) return std::unexpected(generation.error());
+  return reader(view, *generation);
+}
 
 ViewReader ViewStore::reader(std::string_view view, std::uint64_t generation) const {
   auto impl = std::make_unique<ViewReader::Impl>();
-  impl->db = impl_->db.get();
+  impl->db = impl_->db;
   impl->cf = impl_->rows();
   impl->snapshot = impl_->db->GetSnapshot();
   impl->base = row_prefix(view, generation);
@@ -297,7 +324,7 @@ ViewReader ViewStore::reader(std::string_view view, std::uint64_t generation) co
 
 ViewWriter ViewStore::writer(std::string_view view, std::uint64_t generation) {
   auto impl = std::make_unique<ViewWriter::Impl>();
-  impl->db = impl_->db.get();
+  impl->db = impl_->db;
   impl->rows = impl_->rows();
   impl->meta = impl_->meta();
   impl->base = row_prefix(view, generation);
@@ -319,7 +346,7 @@ Status ViewStore::commit(ViewWriter& batch, std::uint64_t checkpoint_position) {
     if (e->second) out.Put(w.rows, e->first, *e->second);
     else out.Delete(w.rows, e->first);
   }
-  out.Put(w.meta, checkpoint_key(w.view, w.generation), keys::encode_u64(checkpoint_position));
+  out.Put(w.meta, checkpoint_key(w.view, w.generation), encode_u64(checkpoint_position));
   rocksdb::WriteOptions wo;
   // No write-ahead log: the views can be rebuilt, and with atomic flushes a crash
   // leaves them as of the last flush, rows and checkpoints together. The worker then
@@ -335,7 +362,7 @@ Status ViewStore::commit(ViewWriter& batch, std::uint64_t checkpoint_position) {
 
 Status ViewStore::dump(std::string_view view, std::uint64_t generation,
                        const std::function<bool(std::string_view, std::string_view)>& visit) const {
-  return scan_rows(impl_->db.get(), impl_->rows(), nullptr, row_prefix(view, generation), "", "", visit);
+  return scan_rows(impl_->db, impl_->rows(), nullptr, row_prefix(view, generation), "", "", visit);
 }
 
 }  // namespace mailbox::projections

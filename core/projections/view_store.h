@@ -90,8 +90,12 @@ class ViewStore {
   static Result<std::unique_ptr<ViewStore>> open(const std::string& path, const ViewStoreOptions& options = {});
   ~ViewStore();
 
-  // The generation queries read (1 for a view never rebuilt).
-  std::uint64_t active_generation(std::string_view view) const;
+  // Opening a writable store drops every generation that is not its view's active one:
+  // what a rebuild interrupted by a crash left behind.
+  //
+  // The generation queries read (1 for a view never rebuilt). Errors: a failed read of
+  // the views' metadata (never guessed).
+  Result<std::uint64_t> active_generation(std::string_view view) const;
   // The log position a generation has applied everything up to (0: nothing yet).
   Result<std::uint64_t> checkpoint(std::string_view view, std::uint64_t generation) const;
   // A generation number not used before by this view.
@@ -102,7 +106,7 @@ class ViewStore {
   Status drop(std::string_view view, std::uint64_t generation);
 
   // A reader over the active generation.
-  ViewReader reader(std::string_view view) const;
+  Result<ViewReader> reader(std::string_view view) const;
   ViewReader reader(std::string_view view, std::uint64_t generation) const;
 
   ViewWriter writer(std::string_view view, std::uint64_t generation);
@@ -110,6 +114,9 @@ class ViewStore {
   Status commit(ViewWriter& batch, std::uint64_t checkpoint_position);
 
   bool read_only() const;
+  // After a failed write (e.g. the disk was full), RocksDB refuses writes until resumed:
+  // tries to resume. Errors: unavailable while the cause persists.
+  Status resume();
 
   // Every row of a generation, in key order (keys without the generation prefix); for
   // comparing views.
@@ -118,6 +125,7 @@ class ViewStore {
 
  private:
   ViewStore();
+  Status drop_orphans();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 
+#include "app/catalog.h"
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
 #include "tests/support/recording_sink.h"
@@ -69,12 +70,10 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   // The views as stored equal a rebuild from the log, and answer the queries.
   testing::TempDir scratch_dir;
   auto scratch = projections::ViewStore::open(scratch_dir.str()).value();
-  queries::ReadmailsProjection readmails;
-  queries::AlarmsProjection alarms;
-  for (projections::Projection* p : {static_cast<projections::Projection*>(&readmails),
-                                     static_cast<projections::Projection*>(&alarms)}) {
+  for (const auto& entry : app::views()) {
+    const auto p = entry.make();
     auto& views = (*engine)->views();
-    const auto generation = views.active_generation(p->name());
+    const auto generation = views.active_generation(p->name()).value();
     CHECK(views.checkpoint(p->name(), generation).value() == 19);
     auto fresh = projections::build_generation(log, *scratch, *p, 19);
     REQUIRE(fresh.has_value());
@@ -95,6 +94,6 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   auto sent = (*engine)->send().send_and_wait({"01012345678", "01099998888", "after the upgrade", std::nullopt});
   REQUIRE(sent.has_value());
   CHECK(sent->position == 20);
-  REQUIRE((*engine)->wait_readmails(sent->position, 10s));
+  REQUIRE((*engine)->wait_visible("readmails", sent->position, 10s));
   CHECK((*engine)->readmails().unread_count("01099998888").value() == 2);
 }

@@ -34,17 +34,18 @@ int main(int argc, char** argv) {
   auto& e = **engine;
   bool said = false;
   for (;;) {
-    const std::uint64_t head = e.log().head();
-    const bool idle = e.mailbox_policy().position() == head && e.alarm_policy().position() == head &&
-                      e.readmails_view().position().get() == head && e.alarms_view().position().get() == head;
+    const app::EngineStatus status = e.status();
+    bool idle = true;
+    for (const auto& f : status.followers) idle = idle && f.position == status.head;
+    const std::uint64_t head = status.head;
     if (idle && !said) {
       const std::string line = "idle " + std::to_string(head) + "\n";
       if (::write(1, line.data(), line.size()) < 0) return 1;
       said = true;
     }
-    for (const auto* err : {&e.mailbox_policy().state(), &e.alarm_policy().state()})
-      if (auto error = err->error()) {
-        std::fprintf(stderr, "engine_runner: %s\n", error->message.c_str());
+    for (const auto& f : status.followers)
+      if (f.error) {
+        std::fprintf(stderr, "engine_runner: %s: %s\n", f.name.c_str(), f.error->message.c_str());
         return 1;
       }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -6,6 +6,7 @@
 #include <semaphore>
 #include <thread>
 
+#include "app/catalog.h"
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
 #include "tests/support/process.h"
@@ -95,12 +96,10 @@ Counts check_consistent(const std::string& dir) {
   MESSAGE("checkpoints: mailbox " << mailbox_cp << ", alarm " << alarm_cp << " of head " << log.head());
 
   // Each view equals a fresh build from the log up to the view's own checkpoint.
-  queries::ReadmailsProjection readmails;
-  queries::AlarmsProjection alarms;
-  for (projections::Projection* p : {static_cast<projections::Projection*>(&readmails),
-                                     static_cast<projections::Projection*>(&alarms)}) {
+  for (const auto& entry : app::views()) {
+    const auto p = entry.make();
     auto& views = engine->views();
-    const auto generation = views.active_generation(p->name());
+    const auto generation = views.active_generation(p->name()).value();
     const std::uint64_t cp = views.checkpoint(p->name(), generation).value();
     auto fresh = projections::build_generation(log, views, *p, cp);
     REQUIRE(fresh.has_value());

@@ -16,7 +16,7 @@ TEST_CASE("a sent message is saved to the receiver's mailbox and alarms both sid
   auto sent = f.send("01012345678", "01099998888", "안녕하세요 👋");
   CHECK(sent.position == 1);
   CHECK(sent.sent.sender == "01012345678");
-  REQUIRE(f.engine->wait_readmails(sent.position, 5s));
+  REQUIRE(f.engine->wait_visible("readmails", sent.position, 5s));
 
   auto page = f.engine->readmails().for_receiver("01099998888", 10, "").value();
   REQUIRE(page.items.size() == 1);
@@ -32,7 +32,7 @@ TEST_CASE("a sent message is saved to the receiver's mailbox and alarms both sid
   CHECK(f.engine->readmails().by_id(sent.sent.message_id).value()->text == "안녕하세요 👋");
   CHECK(f.engine->readmails().for_receiver("01012345678", 10, "").value().items.empty());
 
-  REQUIRE(f.engine->wait_alarms(sent.position, 5s));
+  REQUIRE(f.engine->wait_visible("alarms", sent.position, 5s));
   auto to_sender = f.engine->alarms().for_phone("01012345678", 10, "").value();
   auto to_receiver = f.engine->alarms().for_phone("01099998888", 10, "").value();
   REQUIRE(to_sender.items.size() == 1);
@@ -61,7 +61,7 @@ TEST_CASE("a sent message is saved to the receiver's mailbox and alarms both sid
 TEST_CASE("only the receiver marks a delivered message read, once") {
   Fixture f;
   auto sent = f.send("01012345678", "01099998888", "read me");
-  REQUIRE(f.engine->wait_readmails(sent.position, 5s));
+  REQUIRE(f.engine->wait_visible("readmails", sent.position, 5s));
   const std::string id = sent.sent.message_id;
 
   auto stranger = f.engine->mark_read().mark_read_and_wait({id, "01000000000"});
@@ -80,7 +80,7 @@ TEST_CASE("only the receiver marks a delivered message read, once") {
   CHECK(again->already_read);
   CHECK(again->position == first->position);
 
-  REQUIRE(f.engine->readmails_view().position().wait_for(first->position, 5s));
+  REQUIRE(f.engine->followers().wait_handled("readmails", first->position, 5s));
   CHECK(f.engine->readmails().by_id(id).value()->read);
   CHECK(f.engine->readmails().unread_count("01099998888").value() == 0);
 }
@@ -104,7 +104,7 @@ TEST_CASE("a send with an idempotency key is stored once, and the key with anoth
   CHECK_FALSE(other.duplicate);
   CHECK(other.sent.message_id != first.sent.message_id);
 
-  REQUIRE(f.engine->wait_readmails(other.position, 5s));
+  REQUIRE(f.engine->wait_visible("readmails", other.position, 5s));
   CHECK(f.engine->readmails().for_receiver("01099998888", 10, "").value().items.size() == 2);
   CHECK(f.engine->log().head() >= 2);
 }
@@ -132,15 +132,15 @@ TEST_CASE("a refusing alarm sink delays alarms only: mail is saved, alarms follo
   f.sink.set_down(true);
   std::vector<commands::SendResult> sent;
   for (int i = 0; i < 5; ++i) sent.push_back(f.send("01012345678", "01099998888", "m" + std::to_string(i)));
-  REQUIRE(f.engine->wait_readmails(sent.back().position, 5s));
+  REQUIRE(f.engine->wait_visible("readmails", sent.back().position, 5s));
   CHECK(f.engine->readmails().for_receiver("01099998888", 10, "").value().items.size() == 5);
   CHECK(f.sink.delivered().empty());
   CHECK(f.engine->alarms().for_phone("01099998888", 10, "").value().items.empty());
 
   f.sink.set_down(false);
-  REQUIRE(f.engine->wait_alarms(sent.back().position, 10s));
+  REQUIRE(f.engine->wait_visible("alarms", sent.back().position, 10s));
   CHECK(f.engine->alarms().for_phone("01099998888", 10, "").value().items.size() == 5);
   CHECK(f.engine->alarms().for_phone("01012345678", 10, "").value().items.size() == 5);
   CHECK(f.sink.delivered().size() == 10);
-  CHECK(f.engine->alarm_policy().retries() > 0);
+  CHECK(f.engine->followers().status("alarm-policy")->retries > 0);
 }

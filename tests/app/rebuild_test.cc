@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "app/catalog.h"
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
 #include "tests/support/recording_sink.h"
@@ -34,7 +35,7 @@ std::uint64_t fill(app::Engine& engine, int n) {
     REQUIRE(sent.has_value());
     last = sent->position;
     if (i % 3 == 0) {
-      REQUIRE(engine.wait_readmails(sent->position, 5s));
+      REQUIRE(engine.wait_visible("readmails", sent->position, 5s));
       auto read = engine.mark_read().mark_read_and_wait({sent->sent.message_id, sent->sent.receiver});
       REQUIRE(read.has_value());
       last = read->position;
@@ -51,15 +52,14 @@ TEST_CASE("an offline rebuild gives the same rows as the views built live") {
   auto engine = open_engine(dir, sink);
   REQUIRE(engine->start().has_value());
   const std::uint64_t last = fill(*engine, 120);
-  REQUIRE(engine->wait_readmails(last, 10s));
-  REQUIRE(engine->wait_alarms(last, 10s));
+  REQUIRE(engine->wait_visible("readmails", last, 10s));
+  REQUIRE(engine->wait_visible("alarms", last, 10s));
   engine->stop();  // nothing moves from here on
 
-  for (projections::Projection* projection :
-       std::initializer_list<projections::Projection*>{new queries::ReadmailsProjection, new queries::AlarmsProjection}) {
-    std::unique_ptr<projections::Projection> owned(projection);
+  for (const auto& entry : app::views()) {
+    const auto projection = entry.make();
     auto& views = engine->views();
-    const auto live_generation = views.active_generation(projection->name());
+    const auto live_generation = views.active_generation(projection->name()).value();
     const auto live = dump(views, projection->name(), live_generation);
     REQUIRE(live.size() > 100);
     const int delivered = static_cast<int>(sink.delivered().size());
@@ -68,7 +68,7 @@ TEST_CASE("an offline rebuild gives the same rows as the views built live") {
     REQUIRE(rebuilt.has_value());
     CHECK(rebuilt->generation != live_generation);
     CHECK(rebuilt->position == engine->log().head());
-    CHECK(views.active_generation(projection->name()) == rebuilt->generation);
+    CHECK(views.active_generation(projection->name()).value() == rebuilt->generation);
     CHECK(dump(views, projection->name(), rebuilt->generation) == live);
     CHECK(dump(views, projection->name(), live_generation).empty());  // the old generation is gone
     CHECK(static_cast<int>(sink.delivered().size()) == delivered);  // no side effect ran again
@@ -86,7 +86,7 @@ TEST_CASE("an online rebuild swaps views under concurrent readers, who never see
   std::uint64_t last = 0;
   for (int i = 0; i < 300; ++i)
     last = engine->send().send_and_wait({"01012345678", receiver, "m" + std::to_string(i), std::nullopt}).value().position;
-  REQUIRE(engine->wait_readmails(last, 10s));
+  REQUIRE(engine->wait_visible("readmails", last, 10s));
 
   std::atomic<bool> done{false};
   std::atomic<int> queries{0}, partial{0}, errors{0};
@@ -112,10 +112,10 @@ TEST_CASE("an online rebuild swaps views under concurrent readers, who never see
       CHECK(engine->send().send_and_wait({"01012345678", receiver, "during " + std::to_string(i), std::nullopt}).has_value());
   });
 
-  const auto before = engine->views().active_generation("readmails");
-  auto first = engine->readmails_view().rebuild_online();
+  const auto before = engine->views().active_generation("readmails").value();
+  auto first = engine->rebuild("readmails");
   REQUIRE(first.has_value());
-  auto second = engine->readmails_view().rebuild_online();
+  auto second = engine->rebuild("readmails");
   REQUIRE(second.has_value());
   sender.join();
   done = true;
@@ -126,13 +126,13 @@ TEST_CASE("an online rebuild swaps views under concurrent readers, who never see
   CHECK(queries > 0);
   CHECK(first->generation != before);
   CHECK(second->generation != first->generation);
-  CHECK(engine->views().active_generation("readmails") == second->generation);
+  CHECK(engine->views().active_generation("readmails").value() == second->generation);
 
   // Once everything is in, the live view equals a fresh build from the log.
-  REQUIRE(engine->wait_readmails(engine->log().head(), 10s));
+  REQUIRE(engine->wait_visible("readmails", engine->log().head(), 10s));
   engine->stop();
-  queries::ReadmailsProjection projection;
-  auto fresh = projections::build_generation(engine->log(), engine->views(), projection, UINT64_MAX);
+  const auto projection = app::find_view("readmails")->make();
+  auto fresh = projections::build_generation(engine->log(), engine->views(), *projection, UINT64_MAX);
   REQUIRE(fresh.has_value());
   CHECK(dump(engine->views(), "readmails", fresh->generation) ==
         dump(engine->views(), "readmails", second->generation));

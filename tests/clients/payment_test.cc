@@ -68,11 +68,24 @@ TEST_CASE("payment approve, decline, timeout and refused connection answer 201, 
   auto stored = s.engine->log().read_event(1).value();
   CHECK(std::get<app::Sent>(app::decode(stored).value()).payment_ref == "pay-42");
 
-  // A retry of the same send carries the same key to the payment service.
-  CHECK(post(s.port(), "paid", {{"Idempotency-Key", "k-1"}}).status == 201);
-  REQUIRE(service.count() == 2);
-  CHECK(std::string(*service.requests()[1].header("idempotency-key")) == first_key);
+  // A retry of a stored send is answered from the log: the payment service is not
+  // asked again.
+  auto retried = post(s.port(), "paid", {{"Idempotency-Key", "k-1"}});
+  CHECK(retried.status == 201);
+  CHECK(retried.header("idempotent-replayed") == "true");
+  CHECK(retried.body == approved.body);
+  CHECK(service.count() == 1);
   CHECK(sent_events(*s.engine) == 1);
+
+  // A retry of a send whose payment failed asks again, with the same payment key.
+  mode = Mode::fail;
+  CHECK(post(s.port(), "retried", {{"Idempotency-Key", "k-2"}}).status == 503);
+  mode = Mode::approve;
+  CHECK(post(s.port(), "retried", {{"Idempotency-Key", "k-2"}}).status == 201);
+  REQUIRE(service.count() == 3);
+  CHECK(*service.requests()[1].header("idempotency-key") == *service.requests()[2].header("idempotency-key"));
+  CHECK(*service.requests()[1].header("idempotency-key") != first_key);
+  CHECK(sent_events(*s.engine) == 2);
 
   mode = Mode::decline;
   auto declined = post(s.port(), "declined");
@@ -84,7 +97,7 @@ TEST_CASE("payment approve, decline, timeout and refused connection answer 201, 
   auto slow = post(s.port(), "slow");
   CHECK(slow.status == 503);
   CHECK(slow.header("retry-after") == "1");
-  CHECK(sent_events(*s.engine) == 1);
+  CHECK(sent_events(*s.engine) == 2);
 
   // Nothing listens on this port: refused.
   clients::HttpPaymentGate nowhere(*clients::Url::parse("http://127.0.0.1:1/pay"), fast_options());
@@ -101,8 +114,15 @@ TEST_CASE("while the payment breaker is open the service gets no call, and it cl
   clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), fast_options());
   testing::TestServer s({}, &gate);
 
+  mode = Mode::approve;
+  REQUIRE(post(s.port(), "stored before", {{"Idempotency-Key", "early"}}).status == 201);
+  mode = Mode::fail;
   for (int i = 0; i < 3; ++i) CHECK(post(s.port(), "fails").status == 503);
   CHECK(gate.breaker().state() == clients::CircuitBreaker::State::open);
+  // A retry of a stored send is answered while the breaker is open: it needs no payment.
+  auto replay = post(s.port(), "stored before", {{"Idempotency-Key", "early"}});
+  CHECK(replay.status == 201);
+  CHECK(replay.header("idempotent-replayed") == "true");
   const auto calls = service.count();
   for (int i = 0; i < 5; ++i) {
     const auto started = std::chrono::steady_clock::now();
@@ -122,5 +142,5 @@ TEST_CASE("while the payment breaker is open the service gets no call, and it cl
   CHECK(status == 201);
   CHECK(gate.breaker().state() == clients::CircuitBreaker::State::closed);
   CHECK(post(s.port(), "flowing").status == 201);
-  CHECK(sent_events(*s.engine) == 2);
+  CHECK(sent_events(*s.engine) == 3);
 }

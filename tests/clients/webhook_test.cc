@@ -70,7 +70,6 @@ TEST_CASE("a webhook refusing, hanging or failing while 5000 messages are sent d
   }  // now nothing listens there: connections are refused
   clients::WebhookAlarmSink sink(*clients::Url::parse("http://127.0.0.1:" + std::to_string(port) + "/alarms"), quick());
   testing::TestServer s({}, nullptr, &sink);
-  s.engine->alarm_policy();  // (runs with the server)
 
   std::atomic<int> created{0}, not_created{0}, reads_ok{0}, reads_bad{0};
   auto send_burst = [&](int count) {
@@ -104,11 +103,11 @@ TEST_CASE("a webhook refusing, hanging or failing while 5000 messages are sent d
   CHECK(reads_ok > 0);
   CHECK(reads_bad == 0);
   const auto head_when_sent = s.engine->log().head();
-  REQUIRE(s.engine->wait_readmails(head_when_sent, 30s));
+  REQUIRE(s.engine->wait_visible("readmails", head_when_sent, 30s));
 
   mode = Mode::up;
   // Every Sent and Saved gets its alarm once the webhook is back.
-  REQUIRE(s.engine->wait_alarms(head_when_sent, 60s));
+  REQUIRE(s.engine->wait_visible("alarms", head_when_sent, 60s));
   const auto logged = alarm_ids_in_log(*s.engine);
   CHECK(logged.size() == 10000);
   std::set<std::string> delivered;
@@ -119,7 +118,10 @@ TEST_CASE("a webhook refusing, hanging or failing while 5000 messages are sent d
     delivered.insert(id);
   }
   CHECK(delivered == logged);
-  CHECK(s.engine->alarms_dead_lettered() == 0);
+  const auto alarm_policy = s.engine->followers().status("alarm-policy");
+  REQUIRE(alarm_policy.has_value());
+  for (const auto& counter : alarm_policy->counters)
+    if (counter.name == "alarms_dead_lettered_total") CHECK(counter.value == 0);
 }
 
 TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its attempts while the others flow") {
@@ -133,7 +135,7 @@ TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its atte
     REQUIRE(r.has_value());
     last = r->position;
   }
-  REQUIRE(s.engine->wait_alarms(last, 10s));
+  REQUIRE(s.engine->wait_visible("alarms", last, 10s));
   CHECK(alarm_ids_in_log(*s.engine, "Alarmed").size() == 8);
   CHECK(alarm_ids_in_log(*s.engine, "AlarmDeadLettered").size() == 2);
   std::size_t poison_calls = 0;
@@ -160,8 +162,8 @@ TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its atte
     if (at != std::string::npos) last_request = std::max<std::uint64_t>(last_request, std::stoull(r.body.substr(at + 11)));
   }
   REQUIRE(last_request > 0);
-  REQUIRE(s.engine->alarm_policy().state().position().wait_for(last_request, 10s));
-  REQUIRE(s.engine->alarms_view().position().wait_for(s.engine->log().head(), 10s));
+  REQUIRE(s.engine->followers().wait_handled("alarm-policy", last_request, 10s));
+  REQUIRE(s.engine->followers().wait_handled("alarms", s.engine->log().head(), 10s));
   auto delivered_after = alarm_ids_in_log(*s.engine, "Alarmed");
   for (const auto& id : dead_ids) CHECK(delivered_after.contains(id));
   auto empty = http_call(s.port(), "GET", "/alarms/dead-letters");

@@ -60,6 +60,49 @@ TEST_CASE("a retried append returns the original result and writes nothing, also
   }
 }
 
+TEST_CASE("an append whose event id is stored for another stream, type or payload is refused, never a duplicate") {
+  TempDir dir;
+  auto store = std::move(EventStore::open(dir.str()).value());
+  const EventId id = new_event_id();
+  const auto original = store->append("s", ExpectedVersion::any(), {event_with_id(id, "first")}).value();
+
+  auto other_payload = store->append("s", ExpectedVersion::any(), {event_with_id(id, "second")});
+  REQUIRE_FALSE(other_payload.has_value());
+  CHECK(other_payload.error().code == Code::already_exists);
+  auto other_stream = store->append("t", ExpectedVersion::any(), {event_with_id(id, "first")});
+  REQUIRE_FALSE(other_stream.has_value());
+  CHECK(other_stream.error().code == Code::already_exists);
+  auto other_type_event = event_with_id(id, "first");
+  other_type_event.type = "Other";
+  auto other_type = store->append("s", ExpectedVersion::any(), {other_type_event});
+  REQUIRE_FALSE(other_type.has_value());
+  CHECK(other_type.error().code == Code::already_exists);
+  CHECK(store->head() == 1);
+
+  // The same event again is a duplicate, answered with the original.
+  auto same = store->append("s", ExpectedVersion::any(), {event_with_id(id, "first")}).value();
+  CHECK(same.duplicate);
+  CHECK(same.first_position == original.first_position);
+
+  // Within one commit too: the second transaction carrying the id with another payload
+  // is refused, and only it.
+  const EventId fresh = new_event_id();
+  auto a = store->append_future({"u", ExpectedVersion::any(), {event_with_id(fresh, "one")}});
+  auto b = store->append_future({"u", ExpectedVersion::any(), {event_with_id(fresh, "two")}});
+  auto ra = a.get(), rb = b.get();
+  CHECK(ra.has_value() != rb.has_value());
+  const auto& refused = ra ? rb : ra;
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == Code::already_exists);
+  CHECK(store->head() == 2);
+
+  auto found = store->find_event(id).value();
+  REQUIRE(found.has_value());
+  CHECK(found->payload == "first");
+  CHECK(found->stream == "s");
+  CHECK_FALSE(store->find_event(new_event_id()).value().has_value());
+}
+
 TEST_CASE("unrelated callers racing with the same event ids store each id once") {
   TempDir dir;
   auto store = std::move(EventStore::open(dir.str()).value());
@@ -75,8 +118,9 @@ TEST_CASE("unrelated callers racing with the same event ids store each id once")
       std::vector<std::future<Result<AppendResult>>> futures;
       for (int i = 0; i < kIds; ++i) {
         const int k = (i + t * 7) % kIds;  // each thread in its own order
+        // Retries of one append: the same stream, id and payload from every thread.
         futures.push_back(store->append_future(
-            {"idem-" + std::to_string(k), ExpectedVersion::any(), {event_with_id(ids[k], "thread " + std::to_string(t))}}));
+            {"idem-" + std::to_string(k), ExpectedVersion::any(), {event_with_id(ids[k], "event " + std::to_string(k))}}));
       }
       for (int i = 0; i < kIds; ++i) {
         const int k = (i + t * 7) % kIds;

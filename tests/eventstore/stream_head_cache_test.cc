@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "core/eventstore/stream_head_cache.h"
+#include "core/eventstore/internal/stream_head_cache.h"
 
 using mailbox::eventstore::StreamHeadCache;
 

@@ -36,17 +36,17 @@ void fill(const std::string& dir, int messages) {
     REQUIRE(sent.has_value());
     last = sent->position;
     if (i % 4 == 0) {
-      REQUIRE(engine->wait_readmails(last, 5s));
+      REQUIRE(engine->wait_visible("readmails", last, 5s));
       last = engine->mark_read().mark_read_and_wait({sent->sent.message_id, sent->sent.receiver}).value().position;
     }
   }
-  REQUIRE(engine->wait_readmails(engine->log().head(), 5s));
-  REQUIRE(engine->wait_alarms(last, 5s));
+  REQUIRE(engine->wait_visible("readmails", engine->log().head(), 5s));
+  REQUIRE(engine->wait_visible("alarms", last, 5s));
 }
 
 testing::Rows live_rows(const std::string& dir, std::string_view view) {
   auto views = std::move(projections::ViewStore::open(dir + "/views").value());
-  return testing::dump(*views, view, views->active_generation(view));
+  return testing::dump(*views, view, views->active_generation(view).value());
 }
 
 // Name, size and modification time of every file under dir.
@@ -111,7 +111,7 @@ TEST_CASE("verify finds a view row changed or removed behind its back, and write
   std::string changed_key;
   {
     auto views = std::move(projections::ViewStore::open(dir.sub("views")).value());
-    const auto generation = views->active_generation("readmails");
+    const auto generation = views->active_generation("readmails").value();
     const auto rows = testing::dump(*views, "readmails", generation);
     for (const auto& [key, value] : rows)
       if (key.starts_with("m/")) changed_key = key;  // a message row: its key is printable
@@ -127,7 +127,7 @@ TEST_CASE("verify finds a view row changed or removed behind its back, and write
 
   {
     auto views = std::move(projections::ViewStore::open(dir.sub("views")).value());
-    const auto generation = views->active_generation("alarms");
+    const auto generation = views->active_generation("alarms").value();
     auto writer = views->writer("alarms", generation);
     writer.del(testing::dump(*views, "alarms", generation).back().first);
     REQUIRE(views->commit(writer, views->checkpoint("alarms", generation).value()).has_value());

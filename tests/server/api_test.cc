@@ -55,7 +55,7 @@ TEST_CASE("the seed's commands work: POST /mobiles, then GET its Location and GE
   CHECK(located.header("x-stale").empty());
 
   for (int i = 0; i < 2; ++i) REQUIRE(send(s.port(), "01012345678", "01099998888", "more").status == 201);
-  REQUIRE(s.engine->wait_readmails(s.engine->log().head(), 5s));
+  REQUIRE(s.engine->wait_visible("readmails", s.engine->log().head(), 5s));
   auto list = http_call(s.port(), "GET", "/readmails?limit=2");
   REQUIRE(list.status == 200);
   auto doc = parse(parser, list);
@@ -121,7 +121,7 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
   TestServer s;
   simdjson::dom::parser parser;
   REQUIRE(send(s.port(), "01012345678", "01099998888", "first").status == 201);
-  REQUIRE(s.engine->wait_alarms(1, 5s));
+  REQUIRE(s.engine->wait_visible("alarms", 1, 5s));
   const std::uint64_t head = s.engine->log().head();
 
   struct Case {
@@ -142,7 +142,13 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
       {"POST", "/mobiles", "user=1", {{"Content-Type", "application/x-www-form-urlencoded"}}, 415, ""},
       {"POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":")" + big + R"("})", {}, 413, ""},
       {"GET", "/readmails?limit=abc", "", {}, 400, "limit"},
-      {"GET", "/readmails?limit=500", "", {}, 422, ""},
+      {"GET", "/readmails?limit=500", "", {}, 400, "limit"},
+      {"GET", "/readmails?cursor=12abc", "", {}, 400, "cursor"},
+      {"GET", "/events?limit=5000", "", {}, 400, "limit"},
+      {"POST", "/readmails/some-id/read", R"({"receiver":7})", {}, 400, "receiver"},
+      {"POST", "/readmails/some-id/read", "{}", {}, 422, "receiver"},
+      {"POST", "/alarms/dead-letters/some-alarm/redrive", "", {}, 400, "messageId"},
+      {"POST", "/admin/rebuild?view=nonesuch", "", {}, 400, "view"},
       {"GET", "/alarms", "", {}, 400, "phone"},
       {"GET", "/nowhere", "", {}, 404, ""},
       {"GET", "/readmails/no-such-id?wait_ms=0", "", {}, 404, ""},
@@ -174,7 +180,7 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
   CHECK(s.engine->log().head() == head);
 
   // Not yet in the mailbox (409): the mailbox policy is stopped, so no Saved comes.
-  s.engine->mailbox_policy().stop();
+  s.engine->followers().stop("mailbox-policy");
   auto pending = send(s.port(), "01012345678", "01099998888", "stuck");
   REQUIRE(pending.status == 201);
   const std::string stuck = str(parse(parser, pending), "id");
@@ -189,7 +195,7 @@ TEST_CASE("an Idempotency-Key retry returns the same 201 body and appends nothin
   const std::map<std::string, std::string> key = {{"Idempotency-Key", "abc-123"}};
   auto first = send(s.port(), "01012345678", "01099998888", "once", key);
   REQUIRE(first.status == 201);
-  REQUIRE(s.engine->wait_alarms(1, 5s));  // the policies have added what they add
+  REQUIRE(s.engine->wait_visible("alarms", 1, 5s));  // the policies have added what they add
   const std::uint64_t head = s.engine->log().head();
   auto retry = send(s.port(), "01012345678", "01099998888", "once", key);
   CHECK(retry.status == 201);
@@ -221,7 +227,7 @@ TEST_CASE("min_position waits for the view, past wait_ms the answer says X-Stale
   CHECK(std::chrono::steady_clock::now() - started >= 200ms);
 
   // With the mailbox policy stopped, readmails cannot catch up either.
-  s.engine->mailbox_policy().stop();
+  s.engine->followers().stop("mailbox-policy");
   auto stuck = send(s.port(), "01012345678", "01099998888", "stuck");
   const auto stuck_pos = parse(parser, stuck)["position"].get_uint64().value();
   auto stale = http_call(s.port(), "GET",

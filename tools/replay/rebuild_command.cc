@@ -4,8 +4,7 @@
 #include <thread>
 
 #include "app/json_writer.h"
-#include "app/queries/alarms_projection.h"
-#include "app/queries/readmails_projection.h"
+#include "app/catalog.h"
 #include "core/projections/rebuild.h"
 #include "tools/replay/commands.h"
 #include "tools/replay/data_folder.h"
@@ -15,18 +14,29 @@
 
 namespace mailbox::replay {
 
+namespace {
+
+// "readmails, alarms": the catalog's views.
+std::string view_list() {
+  std::string out;
+  for (const auto& entry : app::views()) out += (out.empty() ? "" : ", ") + std::string(entry.name);
+  return out;
+}
+
+}  // namespace
+
 int rebuild_command(const std::vector<std::string>& args) {
   std::string data, view = "all", json;
   po::options_description flags(
       "mailbox-replay rebuild: rebuild views from the log, offline (no alarm is sent again)\n\n"
-      "Usage: mailbox-replay rebuild --data DIR [--view readmails|alarms|all] [--json FILE]\n\nOptions");
+      "Usage: mailbox-replay rebuild --data DIR [--view NAME|all] [--json FILE]\n\nOptions");
   flags.add_options()("data", po::value(&data)->required(), "the data folder (as mailboxd --data)")(
-      "view", po::value(&view)->default_value(view), "readmails, alarms or all")(
+      "view", po::value(&view)->default_value(view), ("one view (" + view_list() + ") or all").c_str())(
       "json", po::value(&json), "also write the summary as JSON to FILE");
   po::variables_map vm;
   if (auto exit = parse_flags("rebuild", args, flags, vm)) return *exit;
-  if (view != "readmails" && view != "alarms" && view != "all")
-    return fail("rebuild", 2, "--view must be readmails, alarms or all, not '" + view + "'");
+  if (view != "all" && !app::find_view(view))
+    return fail("rebuild", 2, "--view must be one of " + view_list() + " or all, not '" + view + "'");
 
   // Writable opens take the folder's locks: a running mailboxd makes them fail.
   auto log = open_log(data, false);
@@ -36,14 +46,13 @@ int rebuild_command(const std::vector<std::string>& args) {
   auto& store = *std::get<0>(log);
   auto& view_store = *std::get<0>(views);
 
-  queries::ReadmailsProjection readmails;
-  queries::AlarmsProjection alarms;
-  std::vector<projections::Projection*> chosen;
-  if (view != "alarms") chosen.push_back(&readmails);
-  if (view != "readmails") chosen.push_back(&alarms);
+  std::vector<std::unique_ptr<projections::Projection>> chosen;
+  for (const auto& entry : app::views())
+    if (view == "all" || view == entry.name) chosen.push_back(entry.make());
 
   const std::uint64_t head = store.head();
-  Progress progress(chosen.size() > 1 ? "rebuild (both views)" : "rebuild " + view, head * chosen.size());
+  Progress progress(chosen.size() > 1 ? "rebuild (" + std::to_string(chosen.size()) + " views)" : "rebuild " + view,
+                    head * chosen.size());
   std::vector<std::atomic<std::uint64_t>> done(chosen.size());
   struct Outcome {
     eventstore::Result<projections::RebuildResult> result = eventstore::fail(eventstore::Code::internal, "not run");

@@ -4,10 +4,7 @@
 #include <map>
 
 #include "app/json_writer.h"
-#include "app/queries/alarms_projection.h"
-#include "app/queries/readmails_projection.h"
-#include "app/commands/alarm_policy.h"
-#include "app/commands/mailbox_policy.h"
+#include "app/catalog.h"
 #include "tools/replay/commands.h"
 #include "tools/replay/data_folder.h"
 #include "tools/replay/options.h"
@@ -75,21 +72,23 @@ int stats_command(const std::vector<std::string>& args) {
     w.begin_object().field("name", name).field("kind", kind).field("checkpoint", cp.value_or(0));
     w.field("lag", head - std::min(head, cp.value_or(0))).end_object();
   };
-  for (const char* policy : {commands::MailboxPolicy::kName.data(), commands::AlarmPolicy::kName.data()}) {
-    auto cp = log.checkpoint(policy);
+  for (const auto& policy : app::policies()) {
+    auto cp = log.checkpoint(policy.name);
     if (!cp) return fail("stats", 1, cp.error().message);
-    follower(policy, "policy", *cp);
+    follower(std::string(policy.name), "policy", *cp);
   }
   auto views = open_views(data, true);
   if (auto* f = std::get_if<Failure>(&views)) {
     if (f->exit_code != 2) return fail("stats", f->exit_code, f->message);
-    for (const char* v : {"readmails", "alarms"}) follower(v, "view", std::nullopt);  // no views folder yet
+    for (const auto& v : app::views()) follower(std::string(v.name), "view", std::nullopt);  // no views folder yet
   } else {
     auto& store = *std::get<0>(views);
-    for (std::string_view v : {queries::ReadmailsProjection::kName, queries::AlarmsProjection::kName}) {
-      auto cp = store.checkpoint(v, store.active_generation(v));
+    for (const auto& v : app::views()) {
+      auto generation = store.active_generation(v.name);
+      if (!generation) return fail("stats", 1, generation.error().message);
+      auto cp = store.checkpoint(v.name, *generation);
       if (!cp) return fail("stats", 1, cp.error().message);
-      follower(std::string(v), "view", *cp);
+      follower(std::string(v.name), "view", *cp);
     }
   }
   w.end_array().end_object();

@@ -4,8 +4,7 @@
 
 #include <filesystem>
 
-#include "app/queries/alarms_projection.h"
-#include "app/queries/readmails_projection.h"
+#include "app/catalog.h"
 #include "core/projections/rebuild.h"
 #include "tools/replay/commands.h"
 #include "tools/replay/data_folder.h"
@@ -31,6 +30,25 @@ std::string shown(std::string_view bytes) {
 }
 
 using Rows = std::vector<std::pair<std::string, std::string>>;
+
+// A scratch folder for the rebuilt views, removed on every way out.
+class ScratchFolder {
+ public:
+  ScratchFolder() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mailbox-verify-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const std::string& path() const { return path_; }  // empty: it could not be made
+
+ private:
+  std::string path_;
+};
 
 Rows rows_of(const projections::ViewStore& views, std::string_view view, std::uint64_t generation,
              std::string& error) {
@@ -61,28 +79,26 @@ int verify_command(const std::vector<std::string>& args) {
   if (auto* f = std::get_if<Failure>(&log)) return fail("verify", f->exit_code, f->message);
   auto live = open_views(data, true);
   if (auto* f = std::get_if<Failure>(&live)) return fail("verify", f->exit_code, f->message);
-  const std::string scratch_path = (std::filesystem::temp_directory_path() /
-                                    ("mailbox-verify-" + std::to_string(::getpid()))).string();
-  std::filesystem::remove_all(scratch_path);
+  ScratchFolder scratch_folder;
+  if (scratch_folder.path().empty()) return fail("verify", 1, "cannot make a scratch folder under the temp folder");
   int exit = 0;
   {
-    auto scratch = projections::ViewStore::open(scratch_path);
+    auto scratch = projections::ViewStore::open(scratch_folder.path());
     if (!scratch) return fail("verify", 1, scratch.error().message);
-    queries::ReadmailsProjection readmails;
-    queries::AlarmsProjection alarms;
-    for (projections::Projection* p : {static_cast<projections::Projection*>(&readmails),
-                                       static_cast<projections::Projection*>(&alarms)}) {
-      auto& views = *std::get<0>(live);
-      const std::string name(p->name());
+    auto& views = *std::get<0>(live);
+    for (const auto& entry : app::views()) {
+      const auto projection = entry.make();
+      const std::string name(entry.name);
       const auto generation = views.active_generation(name);
-      auto checkpoint = views.checkpoint(name, generation);
+      if (!generation) return fail("verify", 1, generation.error().message);
+      auto checkpoint = views.checkpoint(name, *generation);
       if (!checkpoint) return fail("verify", 1, checkpoint.error().message);
       // Compare like with like: rebuild up to where the live view has got.
-      auto fresh = projections::build_generation(*std::get<0>(log), **scratch, *p, *checkpoint);
+      auto fresh = projections::build_generation(*std::get<0>(log), **scratch, *projection, *checkpoint);
       if (!fresh) return fail("verify", 1, fresh.error().message);
       std::string error;
       const Rows want = rows_of(**scratch, name, fresh->generation, error);
-      const Rows have = rows_of(views, name, generation, error);
+      const Rows have = rows_of(views, name, *generation, error);
       if (!error.empty()) return fail("verify", 1, error);
 
       std::size_t differences = 0;
@@ -109,7 +125,6 @@ int verify_command(const std::vector<std::string>& args) {
       if (differences) exit = 1;
     }
   }
-  std::filesystem::remove_all(scratch_path);
   return exit;
 }
 

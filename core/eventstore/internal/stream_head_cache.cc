@@ -1,4 +1,4 @@
-#include "core/eventstore/stream_head_cache.h"
+#include "core/eventstore/internal/stream_head_cache.h"
 
 namespace mailbox::eventstore {
 

@@ -14,27 +14,26 @@
 #include "core/eventstore/options.h"
 #include "core/eventstore/status.h"
 #include "core/eventstore/types.h"
+#include "core/storage/rocks_db.h"
 
 namespace mailbox::eventstore {
 
-// Converts a RocksDB status into our error, prefixed with what was being done.
-Error to_error(const rocksdb::Status& s, std::string_view doing);
+using storage::to_error;
 
 class LogDb {
  public:
   // Opens (or creates) the log database at path. Thread-safe once opened.
   static Result<std::unique_ptr<LogDb>> open(const std::string& path, const StoreOptions& options);
-  ~LogDb();
 
-  rocksdb::DB* db() const { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* log() const { return handles_[1]; }
-  rocksdb::ColumnFamilyHandle* streams() const { return handles_[2]; }
-  rocksdb::ColumnFamilyHandle* dedupe() const { return handles_[3]; }
-  rocksdb::ColumnFamilyHandle* checkpoints() const { return handles_[4]; }
-  bool read_only() const { return read_only_; }
+  rocksdb::DB* db() const { return rocks_->db(); }
+  rocksdb::ColumnFamilyHandle* log() const { return rocks_->family(1); }
+  rocksdb::ColumnFamilyHandle* streams() const { return rocks_->family(2); }
+  rocksdb::ColumnFamilyHandle* dedupe() const { return rocks_->family(3); }
+  rocksdb::ColumnFamilyHandle* checkpoints() const { return rocks_->family(4); }
+  bool read_only() const { return rocks_->read_only(); }
 
   // For a read-only (secondary) instance: catch up with what the primary has written.
-  Status catch_up();
+  Status catch_up() { return rocks_->catch_up(); }
 
   // The highest position stored (0: empty log). Cost: one seek.
   Result<std::uint64_t> last_position() const;
@@ -43,6 +42,9 @@ class LogDb {
   Result<std::uint64_t> stream_version(std::string_view stream) const;
   // The stored result of the append that carried this event id, if any.
   Result<std::optional<AppendResult>> find_event_id(const EventId& id) const;
+  // The event carrying this id among the positions of `stored` (what find_event_id
+  // returned for it). Errors: corruption when none there carries it.
+  Result<RecordedEvent> event_with_id(const EventId& id, const AppendResult& stored) const;
   Result<std::optional<std::uint64_t>> checkpoint(std::string_view name) const;
 
   // Calls visit for each event with from <= position <= upto, in order, at most max_count
@@ -57,10 +59,7 @@ class LogDb {
 
  private:
   LogDb() = default;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::string secondary_path_;
-  bool read_only_ = false;
+  std::unique_ptr<storage::RocksDb> rocks_;
 };
 
 }  // namespace mailbox::eventstore

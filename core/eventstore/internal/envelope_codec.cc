@@ -1,8 +1,8 @@
-#include "core/eventstore/envelope_codec.h"
+#include "core/eventstore/internal/envelope_codec.h"
 
 #include <cstring>
-#include <vector>
 
+#include "core/eventstore/verified_flatbuffer.h"
 #include "envelope_generated.h"
 
 namespace mailbox::eventstore {
@@ -55,17 +55,8 @@ std::string_view EnvelopeEncoder::encode(std::uint64_t position, std::string_vie
 }
 
 Result<RecordedEvent> decode_envelope(std::string_view bytes) {
-  // 8-byte aligned scratch; flatbuffers reads 8-byte fields in place.
-  thread_local std::vector<std::uint64_t> scratch;
-  scratch.resize(bytes.size() / 8 + 1);
-  std::memcpy(scratch.data(), bytes.data(), bytes.size());
-  const auto* data = reinterpret_cast<const std::uint8_t*>(scratch.data());
-
-  flatbuffers::Verifier verifier(data, bytes.size());
-  if (!fb::VerifyEnvelopeBuffer(verifier)) {
-    return fail(Code::corruption, "stored envelope failed verification");
-  }
-  const fb::Envelope* env = fb::GetEnvelope(data);
+  const fb::Envelope* env = verified_root<fb::Envelope>(bytes);
+  if (env == nullptr) return fail(Code::corruption, "stored envelope failed verification");
   RecordedEvent out;
   out.position = env->position();
   out.stream = to_string(env->stream());

@@ -1,28 +1,6 @@
-#include "core/eventstore/keys.h"
+#include "core/eventstore/internal/keys.h"
 
 namespace mailbox::eventstore::keys {
-
-void append_u64(std::string& out, std::uint64_t value) {
-  char bytes[8];
-  for (int i = 7; i >= 0; --i) {
-    bytes[i] = static_cast<char>(value & 0xff);
-    value >>= 8;
-  }
-  out.append(bytes, 8);
-}
-
-std::string encode_u64(std::uint64_t value) {
-  std::string out;
-  append_u64(out, value);
-  return out;
-}
-
-std::optional<std::uint64_t> decode_u64(std::string_view bytes) {
-  if (bytes.size() != 8) return std::nullopt;
-  std::uint64_t value = 0;
-  for (unsigned char c : bytes) value = (value << 8) | c;
-  return value;
-}
 
 std::string stream_key(std::string_view stream, std::uint64_t version) {
   std::string key;

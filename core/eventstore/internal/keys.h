@@ -1,11 +1,13 @@
 #pragma once
-// Key and value encodings of the log database (see docs/storage.md).
+// Key and value encodings of the log database (see docs/storage.md). Internal to
+// core/eventstore.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/eventstore/big_endian.h"
 #include "core/eventstore/types.h"
 
 namespace mailbox::eventstore::keys {
@@ -18,11 +20,10 @@ inline constexpr const char* kCheckpoints = "checkpoints";
 
 inline constexpr std::size_t kMaxNameBytes = 1024;
 
-// u64 as 8 big-endian bytes, so that byte order is numeric order.
-std::string encode_u64(std::uint64_t value);
-void append_u64(std::string& out, std::uint64_t value);
-// nullopt unless bytes has exactly 8 bytes.
-std::optional<std::uint64_t> decode_u64(std::string_view bytes);
+// Positions, versions and checkpoints are u64 big-endian (big_endian.h).
+using eventstore::append_u64;
+using eventstore::decode_u64;
+using eventstore::encode_u64;
 
 // streams key: stream name, a NUL byte, version (u64 BE).
 std::string stream_key(std::string_view stream, std::uint64_t version);

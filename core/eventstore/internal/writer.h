@@ -1,6 +1,12 @@
 #pragma once
 // The group-commit writer: the one thread that appends to the log. Internal to
 // core/eventstore; callers go through EventStore.
+//
+// Each round the thread takes everything queued (up to max_batch_events), decides each
+// transaction in order (duplicates, event id conflicts, expected versions) against the
+// stream heads it keeps, stages the ones that pass into one WriteBatch, writes it with
+// sync = true, and then completes every transaction of the round. A transaction that
+// fails its checks is refused alone; the others commit.
 
 #include <atomic>
 #include <condition_variable>
@@ -11,10 +17,10 @@
 #include <optional>
 #include <thread>
 
-#include "core/eventstore/log_db.h"
+#include "core/eventstore/internal/log_db.h"
+#include "core/eventstore/internal/stream_head_cache.h"
 #include "core/eventstore/options.h"
 #include "core/eventstore/status.h"
-#include "core/eventstore/stream_head_cache.h"
 #include "core/eventstore/types.h"
 
 namespace mailbox::eventstore {
@@ -39,15 +45,34 @@ class Writer {
   // Commits what is queued, then ends the thread. Later submits fail with unavailable.
   void stop();
   WriterStats stats() const;
+  // The storage error that made the writer refuse appends, if one did. Thread-safe.
+  std::optional<Error> failure() const;
 
  private:
   struct Pending {
     Transaction txn;
     Completion done;
   };
+  struct Round;  // one group commit's decisions and WriteBatch (writer.cc)
+
   void run();
+  // One group commit: decide and stage each transaction, write, complete.
   void process(std::deque<Pending>& batch);
+  // Checks transaction t of the round against the log and the round so far: returns
+  // false (with its error recorded) when it is refused. Writes nothing.
+  bool decide(Round& round, std::size_t t);
+  // Puts a decided transaction's events, index rows and checkpoints into the batch.
+  void stage(Round& round, std::size_t t);
+  // Writes the batch durably. On failure the writer refuses appends from then on.
+  std::optional<Error> write(Round& round);
+  // Runs every transaction's completion with its result.
+  void complete(Round& round, const std::optional<Error>& write_error);
+
   Result<std::uint64_t> current_version(const std::string& stream);
+  // Whether a stored event (found by its id in the dedupe index) is the one `event`
+  // would append to `stream`; already_exists when it is another event.
+  Status check_stored_event(const EventId& id, const AppendResult& stored, std::string_view stream,
+                            const NewEvent& event);
 
   LogDb& db_;
   const StoreOptions options_;
@@ -61,6 +86,10 @@ class Writer {
   std::condition_variable wake_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
+
+  // Shared with readers of failure(), guarded by failure_mutex_ (a copy of failed_).
+  mutable std::mutex failure_mutex_;
+  std::optional<Error> failure_;
 
   CommitListener on_commit_;
   std::atomic<std::uint64_t> batches_{0}, transactions_{0}, events_{0}, write_micros_{0};

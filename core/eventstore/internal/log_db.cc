@@ -1,28 +1,15 @@
-#include "core/eventstore/log_db.h"
+#include "core/eventstore/internal/log_db.h"
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <random>
 
-#include "core/eventstore/envelope_codec.h"
-#include "core/eventstore/keys.h"
+#include "core/eventstore/internal/envelope_codec.h"
+#include "core/eventstore/internal/keys.h"
 
 namespace mailbox::eventstore {
-
-Error to_error(const rocksdb::Status& s, std::string_view doing) {
-  Code code = Code::internal;
-  if (s.IsCorruption()) code = Code::corruption;
-  else if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsAborted() ||
-           s.IsIncomplete() || s.IsShutdownInProgress())
-    code = Code::unavailable;
-  else if (s.IsNotFound()) code = Code::not_found;
-  else if (s.IsInvalidArgument() || s.IsNotSupported()) code = Code::invalid_argument;
-  return Error{code, std::string(doing) + ": " + s.ToString(), std::nullopt};
-}
 
 namespace {
 
@@ -53,81 +40,32 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name,
   return cf;
 }
 
-std::string random_suffix() {
-  std::random_device rd;
-  return std::to_string(rd()) + std::to_string(rd());
-}
-
 }  // namespace
 
 Result<std::unique_ptr<LogDb>> LogDb::open(const std::string& path, const StoreOptions& options) {
-  std::unique_ptr<LogDb> self(new LogDb());
-  self->read_only_ = options.read_only;
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing && !options.read_only;
-  db_options.create_missing_column_families = db_options.create_if_missing;
-  db_options.max_background_jobs = 2;
-  db_options.bytes_per_sync = 1 << 20;
-  db_options.keep_log_file_num = 5;
-  if (options.env != nullptr) db_options.env = options.env;
-  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
-
-  std::vector<std::string> existing;
-  auto listed = rocksdb::DB::ListColumnFamilies(db_options, path, &existing);
-  if (listed.ok()) {
-    if (std::find(existing.begin(), existing.end(), keys::kLog) == existing.end())
-      return fail(Code::invalid_argument, "'" + path + "' holds a database that is not a mailbox log");
-  } else if (!db_options.create_if_missing) {
-    return fail(Code::not_found, "no mailbox log at '" + path + "'");
-  }
-
+  storage::RocksSpec spec;
+  spec.path = path;
+  spec.what = "mailbox log";
+  spec.marker_family = keys::kLog;
+  spec.create_if_missing = options.create_if_missing;
+  spec.read_only = options.read_only;
+  spec.options.max_background_jobs = 2;
+  spec.options.bytes_per_sync = 1 << 20;
+  spec.options.keep_log_file_num = 5;
+  if (options.env != nullptr) spec.options.env = options.env;
+  spec.options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : family_names()) families.emplace_back(name, family_options(name, cache));
+  for (const auto& name : family_names()) spec.families.emplace_back(name, family_options(name, cache));
 
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s;
-  if (options.read_only) {
-    db_options.max_open_files = -1;  // required of a secondary instance
-    self->secondary_path_ = (std::filesystem::temp_directory_path() /
-                             ("mailbox-secondary-" + random_suffix())).string();
-    s = rocksdb::DB::OpenAsSecondary(db_options, path, self->secondary_path_, families,
-                                     &self->handles_, &raw);
-  } else {
-    s = rocksdb::DB::Open(db_options, path, families, &self->handles_, &raw);
-  }
-  if (!s.ok()) {
-    if (s.ToString().find("lock") != std::string::npos)
-      return fail(Code::unavailable,
-                  "the data folder '" + path + "' is in use by another process: " + s.ToString());
-    return std::unexpected(to_error(s, "opening the log at '" + path + "'"));
-  }
-  self->db_.reset(raw);
+  auto rocks = storage::RocksDb::open(std::move(spec));
+  if (!rocks) return std::unexpected(rocks.error());
+  std::unique_ptr<LogDb> self(new LogDb());
+  self->rocks_ = std::move(*rocks);
   return self;
 }
 
-LogDb::~LogDb() {
-  if (db_) {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-    db_->Close();
-    db_.reset();
-  }
-  if (!secondary_path_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(secondary_path_, ec);
-  }
-}
-
-Status LogDb::catch_up() {
-  if (!read_only_) return {};
-  auto s = db_->TryCatchUpWithPrimary();
-  if (!s.ok()) return std::unexpected(to_error(s, "catching up with the primary"));
-  return {};
-}
-
 Result<std::uint64_t> LogDb::last_position() const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log()));
+  std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(rocksdb::ReadOptions(), log()));
   it->SeekToLast();
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading the log head"));
   if (!it->Valid()) return 0;
@@ -140,11 +78,11 @@ Result<std::uint64_t> LogDb::stream_version(std::string_view stream) const {
   // Most lookups are for streams that do not exist yet: a point lookup of version 1,
   // answered by the bloom filters, settles those without an iterator.
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), streams(), keys::stream_key(stream, 1), &value);
+  auto s = db()->Get(rocksdb::ReadOptions(), streams(), keys::stream_key(stream, 1), &value);
   if (s.IsNotFound()) return 0;
   if (!s.ok()) return std::unexpected(to_error(s, "reading a stream head"));
   const std::string last = keys::stream_key(stream, UINT64_MAX);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams()));
+  std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(rocksdb::ReadOptions(), streams()));
   it->SeekForPrev(last);
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading a stream head"));
   const std::string_view key(it->key().data(), it->Valid() ? it->key().size() : 0);
@@ -155,7 +93,7 @@ Result<std::uint64_t> LogDb::stream_version(std::string_view stream) const {
 
 Result<std::optional<AppendResult>> LogDb::find_event_id(const EventId& id) const {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), dedupe(),
+  auto s = db()->Get(rocksdb::ReadOptions(), dedupe(),
                     rocksdb::Slice(reinterpret_cast<const char*>(id.data()), id.size()), &value);
   if (s.IsNotFound()) return std::optional<AppendResult>{};
   if (!s.ok()) return std::unexpected(to_error(s, "reading an event id"));
@@ -165,9 +103,25 @@ Result<std::optional<AppendResult>> LogDb::find_event_id(const EventId& id) cons
   return r;
 }
 
+Result<RecordedEvent> LogDb::event_with_id(const EventId& id, const AppendResult& stored) const {
+  std::optional<RecordedEvent> found;
+  auto scanned = scan_log(stored.first_position, stored.last_position, stored.last_position - stored.first_position + 1,
+                          [&](RecordedEvent&& e) {
+                            if (e.id != id) return true;
+                            found = std::move(e);
+                            return false;
+                          });
+  if (!scanned) return std::unexpected(scanned.error());
+  if (!found)
+    return fail(Code::corruption, "event id " + to_string(id) + " is indexed at positions " +
+                                      std::to_string(stored.first_position) + ".." +
+                                      std::to_string(stored.last_position) + " but no event there carries it");
+  return std::move(*found);
+}
+
 Result<std::optional<std::uint64_t>> LogDb::checkpoint(std::string_view name) const {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), checkpoints(), rocksdb::Slice(name.data(), name.size()), &value);
+  auto s = db()->Get(rocksdb::ReadOptions(), checkpoints(), rocksdb::Slice(name.data(), name.size()), &value);
   if (s.IsNotFound()) return std::optional<std::uint64_t>{};
   if (!s.ok()) return std::unexpected(to_error(s, "reading a checkpoint"));
   auto v = keys::decode_u64(value);
@@ -184,7 +138,7 @@ Status LogDb::scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_c
   rocksdb::Slice end_slice(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = upto == UINT64_MAX ? nullptr : &end_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log()));
+  std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(ro, log()));
   std::size_t count = 0;
   std::uint64_t expected = from;
   for (it->Seek(start); it->Valid() && count < max_count; it->Next(), ++count) {
@@ -212,7 +166,7 @@ Result<std::vector<std::uint64_t>> LogDb::stream_positions(std::string_view stre
   rocksdb::Slice end_slice(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &end_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams()));
+  std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(ro, streams()));
   for (it->Seek(start); it->Valid() && positions.size() < max_count; it->Next()) {
     auto pos = keys::decode_u64(std::string_view(it->value().data(), it->value().size()));
     if (!pos) return fail(Code::corruption, "stream index value is not 8 bytes");
@@ -224,7 +178,7 @@ Result<std::vector<std::uint64_t>> LogDb::stream_positions(std::string_view stre
 
 Result<RecordedEvent> LogDb::read_event(std::uint64_t position) const {
   rocksdb::PinnableSlice value;
-  auto s = db_->Get(rocksdb::ReadOptions(), log(), keys::encode_u64(position), &value);
+  auto s = db()->Get(rocksdb::ReadOptions(), log(), keys::encode_u64(position), &value);
   if (s.IsNotFound()) return fail(Code::not_found, "no event at position " + std::to_string(position));
   if (!s.ok()) return std::unexpected(to_error(s, "reading the log"));
   return decode_envelope(std::string_view(value.data(), value.size()));

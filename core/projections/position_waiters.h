@@ -1,0 +1,75 @@
+#pragma once
+// Waiting for watermarks (the log's head, a policy's or a view's position) without
+// holding a thread per waiter: a waiter registers what it waits for and is called back
+// once the position is reached or its time is up. Read-your-writes queries and live
+// tails use it.
+//
+// Threads: a watermark moving costs its thread (the log's writer, a worker) O(1): a
+// flag and a notify. This object's own dispatch thread matches waiters to positions,
+// expires deadlines, and calls them back.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/eventstore/watermark.h"
+
+namespace mailbox::projections {
+
+class PositionWaiters {
+ public:
+  using Done = std::function<void(bool reached)>;
+
+  PositionWaiters();
+  // Answers every pending wait with false, then stops the dispatch thread.
+  ~PositionWaiters();
+  PositionWaiters(const PositionWaiters&) = delete;
+  PositionWaiters& operator=(const PositionWaiters&) = delete;
+
+  // Serves waits on this watermark from now on. REQUIRES: it outlives this object;
+  // called before any wait on it.
+  void watch(const eventstore::Watermark& watermark);
+
+  // done(true) once watermark >= target, done(false) when the timeout passes or the
+  // waits are cancelled. done runs exactly once: on the dispatch thread, or on the
+  // caller's thread before wait returns when it is decided at once (reached already, or
+  // closed). REQUIRES: done neither blocks nor waits again on this thread's behalf for
+  // long; the watermark is watched.
+  void wait(const eventstore::Watermark& watermark, std::uint64_t target, std::chrono::milliseconds timeout,
+            Done done);
+  // Answers every pending wait with false. With close, every later wait too (used when
+  // shutting down: nothing then waits for a position that may never come).
+  void cancel_all(bool close = false);
+  std::size_t pending() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    const eventstore::Watermark* watermark;
+    std::uint64_t target;
+    Clock::time_point deadline;
+    Done done;
+  };
+  void run();
+  // Removes the entry with this id from the indexes and returns its callback.
+  Done take(std::uint64_t id);
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable wake_;
+  bool moved_ = false;  // some watched watermark advanced since the dispatch thread looked
+  bool stopping_ = false;
+  bool closed_ = false;
+  std::uint64_t next_id_ = 1;
+  std::map<std::uint64_t, Entry> entries_;
+  std::multimap<std::pair<const eventstore::Watermark*, std::uint64_t>, std::uint64_t> by_target_;
+  std::multimap<Clock::time_point, std::uint64_t> by_deadline_;
+  std::vector<eventstore::Watermark::Subscription> subscriptions_;
+  std::thread thread_;  // last: started once the fields above exist
+};
+
+}  // namespace mailbox::projections
