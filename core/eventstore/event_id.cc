@@ -1,19 +1,92 @@
 #include "core/eventstore/event_id.h"
 
+#include <pthread.h>
+#include <sys/random.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
-#include <random>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <span>
 
 namespace mailbox::eventstore {
 
-EventId new_event_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  EventId id;
-  for (int half = 0; half < 2; ++half) {
-    std::uint64_t bits = rng();
-    for (int i = 0; i < 8; ++i) id[half * 8 + i] = static_cast<std::uint8_t>(bits >> (8 * i));
+namespace {
+
+// Bumped in the child after every fork(); a thread's buffer filled under an older value
+// holds bytes the parent may also use, so it is thrown away. Only the child's single
+// thread writes it, in the atfork handler.
+std::atomic<std::uint64_t> fork_generation{0};
+
+void on_fork_child() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+std::uint64_t current_fork_generation() {
+  // Registered before the first buffer is filled, so no buffer predates the handler.
+  static const bool registered = [] {
+    if (int err = pthread_atfork(nullptr, nullptr, on_fork_child); err != 0) {
+      std::fprintf(stderr, "mailbox: pthread_atfork failed: %s; random ids would repeat after fork\n",
+                   std::strerror(err));
+      std::abort();
+    }
+    return true;
+  }();
+  (void)registered;
+  return fork_generation.load(std::memory_order_relaxed);
+}
+
+void fill_from_kernel(std::span<std::uint8_t> out) {
+  while (!out.empty()) {
+    const ssize_t n = getrandom(out.data(), out.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::fprintf(stderr, "mailbox: getrandom failed: %s; cannot make random ids\n", std::strerror(errno));
+      std::abort();
+    }
+    out = out.subspan(static_cast<std::size_t>(n));
   }
+}
+
+// Requests of up to 256 bytes are answered whole by the kernel, without EINTR, once its
+// pool is ready; one refill serves 16 random ids.
+constexpr std::size_t kBufferBytes = 256;
+
+struct RandomBuffer {
+  std::array<std::uint8_t, kBufferBytes> bytes{};
+  std::size_t used = kBufferBytes;  // bytes[used..] are not handed out yet
+  std::uint64_t generation = 0;     // fork_generation when the bytes were drawn
+};
+
+// Owned by its thread.
+constinit thread_local RandomBuffer random_buffer;
+
+// Fills `out` with bytes from the kernel's CSPRNG, through this thread's buffer.
+void random_bytes(std::span<std::uint8_t> out) {
+  RandomBuffer& buffer = random_buffer;
+  const std::uint64_t generation = current_fork_generation();
+  if (buffer.generation != generation) {
+    buffer.used = kBufferBytes;
+    buffer.generation = generation;
+  }
+  while (!out.empty()) {
+    if (buffer.used == kBufferBytes) {
+      fill_from_kernel(buffer.bytes);
+      buffer.used = 0;
+    }
+    const std::size_t n = std::min(out.size(), kBufferBytes - buffer.used);
+    std::memcpy(out.data(), buffer.bytes.data() + buffer.used, n);
+    buffer.used += n;
+    out = out.subspan(n);
+  }
+}
+
+}  // namespace
+
+EventId new_event_id() {
+  EventId id;
+  random_bytes(id);
   id[6] = static_cast<std::uint8_t>((id[6] & 0x0f) | 0x40);  // version 4
   id[8] = static_cast<std::uint8_t>((id[8] & 0x3f) | 0x80);  // RFC 4122 variant
   return id;

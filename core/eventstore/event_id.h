@@ -12,7 +12,13 @@ namespace mailbox::eventstore {
 // All zero means "none".
 using EventId = std::array<std::uint8_t, 16>;
 
-// A fresh random (version 4) UUID. Thread-safe.
+// A fresh random (version 4) UUID: 122 bits from the kernel's CSPRNG (getrandom(2)),
+// read through a per-thread buffer so that most calls make no system call. A forked
+// child never reuses bytes its parent had buffered (a pthread_atfork handler marks every
+// buffer stale), so parent and child, and any two runs of the program, draw independent
+// ids. Processes created by a raw clone(2) that skips the atfork handlers are not covered.
+// Aborts the process, with a message on stderr, if the kernel refuses random bytes:
+// there is no safe fallback. Thread-safe; not async-signal-safe.
 EventId new_event_id();
 // A time-ordered (version 7) UUID: ids made later compare greater, within this process
 // strictly so. Streams named after such ids are cheap to index: new keys land at the
