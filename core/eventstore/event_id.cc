@@ -93,25 +93,35 @@ EventId new_event_id() {
 }
 
 EventId new_time_ordered_id() {
-  // 48 bits of Unix milliseconds, then a 26-bit sequence that restarts each millisecond;
-  // one atomic keeps (milliseconds, sequence) strictly increasing across threads.
+  // (milliseconds << 12 | counter), the last one handed out. Taking the greater of the
+  // clock (counter 0) and last + 1 keeps ids strictly increasing across threads; a counter
+  // past 4095 carries into the milliseconds, borrowing the next one (RFC 9562, 6.2).
   static std::atomic<std::uint64_t> last{0};
-  const std::uint64_t now_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  constexpr std::uint64_t kMsMask = (std::uint64_t{1} << 48) - 1;
+  const auto clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  const std::uint64_t now = (static_cast<std::uint64_t>(std::max<std::int64_t>(clock_ms, 0)) & kMsMask) << 12;
   std::uint64_t prev = last.load(std::memory_order_relaxed), next;
   do {
-    next = std::max(prev + 1, now_ms << 26);
+    next = std::max(prev + 1, now);
   } while (!last.compare_exchange_weak(prev, next, std::memory_order_relaxed));
-  const std::uint64_t ms = next >> 26;
-  const std::uint64_t seq = next & ((1u << 26) - 1);
-  EventId id = new_event_id();  // random bits for the tail
+  const std::uint64_t ms = (next >> 12) & kMsMask;
+  const std::uint64_t counter = next & 0xfff;
+
+  EventId id;
+  random_bytes(std::span(id).subspan(8));
   for (int i = 0; i < 6; ++i) id[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
-  id[6] = static_cast<std::uint8_t>(0x70 | ((seq >> 22) & 0x0f));  // version 7, then 12 sequence bits
-  id[7] = static_cast<std::uint8_t>(seq >> 14);
-  id[8] = static_cast<std::uint8_t>(0x80 | ((seq >> 8) & 0x3f));   // variant, then 14 sequence bits
-  id[9] = static_cast<std::uint8_t>(seq);
+  id[6] = static_cast<std::uint8_t>(0x70 | (counter >> 8));  // version 7, then rand_a: the counter
+  id[7] = static_cast<std::uint8_t>(counter);
+  id[8] = static_cast<std::uint8_t>((id[8] & 0x3f) | 0x80);  // variant, then 62 random bits
   return id;
+}
+
+std::int64_t uuid7_unix_ms(const EventId& id) {
+  std::int64_t ms = 0;
+  for (int i = 0; i < 6; ++i) ms = (ms << 8) | id[i];
+  return ms;
 }
 
 namespace {

@@ -20,10 +20,23 @@ using EventId = std::array<std::uint8_t, 16>;
 // Aborts the process, with a message on stderr, if the kernel refuses random bytes:
 // there is no safe fallback. Thread-safe; not async-signal-safe.
 EventId new_event_id();
-// A time-ordered (version 7) UUID: ids made later compare greater, within this process
-// strictly so. Streams named after such ids are cheap to index: new keys land at the
-// end of the index instead of at random places in it. Thread-safe.
+// A time-ordered UUID, RFC 9562 version 7: bytes 0-5 hold the Unix time in milliseconds
+// (big-endian), then 12 bits of a counter that restarts at 0 each millisecond, then 62
+// random bits from the same source as new_event_id(). Streams named after such ids are
+// cheap to index: new keys land at the end of the index instead of at random places in
+// it. One atomic orders (milliseconds, counter) for the whole process, so ids made later
+// compare greater (bytewise), within this process strictly so, across threads too. When
+// a millisecond's 4096 counter values are used up, the next id borrows the following
+// millisecond (RFC 9562, 6.2); when the clock steps back, ids go on from the last one.
+// Either way the time field may run ahead of the clock, never backwards. Across
+// processes ids are ordered by millisecond only. Costs one compare-and-swap and 8 bytes
+// of new_event_id()'s buffer. Thread-safe; aborts as new_event_id() does.
 EventId new_time_ordered_id();
+// The time field of a version 7 id: Unix milliseconds at which it was made (see above
+// for how it may run ahead of the clock).
+// REQUIRES: id is a version 7 UUID (as made by new_time_ordered_id()); for other ids the
+// result means nothing.
+std::int64_t uuid7_unix_ms(const EventId& id);
 // An id derived from another id and a purpose, the same every time: events derived from
 // an event (by a policy, on every retry and after every restart) get stable ids, so
 // that the log's deduplication stores them once.

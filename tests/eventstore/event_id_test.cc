@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <thread>
 #include <vector>
 
 #include "core/eventstore/event_id.h"
@@ -108,4 +109,89 @@ TEST_CASE("new_event_id makes version 4 ids with the RFC 4122 variant, 100k of t
     REQUIRE(variant_bits(id) == 0b10);
   }
   CHECK(all_distinct(ids));
+}
+
+namespace {
+
+int counter_of(const EventId& id) { return ((id[6] & 0x0f) << 8) | id[7]; }
+
+std::int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+TEST_CASE("a forked child and its parent draw different time-ordered ids") {
+  const ForkedDraw drawn = draw_across_fork([] { return new_time_ordered_id(); }, 64);
+  REQUIRE(drawn.child_exited_cleanly);
+  REQUIRE(drawn.child.size() == 64);
+  CHECK(in_common(drawn.parent, drawn.child) == 0);
+}
+
+TEST_CASE("uuid7_unix_ms reads the time field of the RFC 9562 example id") {
+  const auto id = parse_event_id("017f22e2-79b0-7cc3-98c4-dc0c0c07398f");
+  REQUIRE(id.has_value());
+  CHECK(uuid7_unix_ms(*id) == 1645557742000);  // 2022-02-22T19:22:22Z
+}
+
+TEST_CASE("a time-ordered id is version 7 with variant 10 and carries the current Unix time in milliseconds") {
+  const std::int64_t before = system_clock_ms();
+  const EventId id = new_time_ordered_id();
+  const std::int64_t after = system_clock_ms();
+  CHECK(version(id) == 7);
+  CHECK(variant_bits(id) == 0b10);
+  CHECK(to_string(id)[14] == '7');
+  CHECK(uuid7_unix_ms(id) >= before - 2000);
+  CHECK(uuid7_unix_ms(id) <= after + 2000);
+}
+
+TEST_CASE("100k time-ordered ids drawn from 4 threads are all distinct and increase strictly within each thread") {
+  constexpr int kThreads = 4, kPerThread = 25'000;
+  std::vector<std::vector<EventId>> drawn(kThreads, std::vector<EventId>(kPerThread));
+  {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&ids = drawn[t]] {
+        for (auto& id : ids) id = new_time_ordered_id();
+      });
+    for (auto& t : threads) t.join();
+  }
+  std::vector<EventId> all;
+  for (const auto& ids : drawn) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      REQUIRE(version(ids[i]) == 7);
+      REQUIRE(variant_bits(ids[i]) == 0b10);
+      if (i > 0) REQUIRE(ids[i - 1] < ids[i]);
+    }
+    all.insert(all.end(), ids.begin(), ids.end());
+  }
+  CHECK(all_distinct(all));
+  // The ordering holds across threads too: no two ids share (milliseconds, counter).
+  for (auto& id : all) std::fill(id.begin() + 8, id.end(), 0);
+  CHECK(all_distinct(all));
+}
+
+TEST_CASE("time-ordered ids keep increasing when a millisecond's 4096 counter values run out") {
+  // Draws in a tight loop (more than 4096 ids) until some millisecond has used all its
+  // counter values and the next id has been made: that one borrows the following
+  // millisecond, unless the clock has moved on by itself.
+  EventId prev = new_time_ordered_id();
+  std::size_t drawn = 0, ran_out = 0, out_of_order = 0, bad_successor = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (drawn < 5000 || ran_out == 0) {
+    if (drawn % 1024 == 0 && std::chrono::steady_clock::now() > deadline) break;
+    const EventId id = new_time_ordered_id();
+    ++drawn;
+    if (!(prev < id)) ++out_of_order;
+    if (counter_of(prev) == 0xfff) {
+      ++ran_out;
+      if (counter_of(id) != 0 || uuid7_unix_ms(id) <= uuid7_unix_ms(prev)) ++bad_successor;
+    }
+    prev = id;
+  }
+  INFO(drawn << " ids drawn");
+  REQUIRE(ran_out > 0);
+  CHECK(out_of_order == 0);
+  CHECK(bad_successor == 0);
 }
