@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/eventstore/status.h"
+#include "app/status.h"
 
 namespace mailbox::clients {
 
