@@ -4,26 +4,17 @@
 #include <thread>
 
 #include "core/eventstore/event_store.h"
+#include "tests/support/eventually.h"
 #include "tests/support/events.h"
 #include "tests/support/faulty_file_system.h"
 #include "tests/support/temp_dir.h"
 
 using namespace mailbox::eventstore;
+using mailbox::testing::eventually;
 using mailbox::testing::events;
 using mailbox::testing::FaultyFileSystem;
 using mailbox::testing::TempDir;
 
-namespace {
-// Polls a condition that another thread makes true; gives up after two seconds.
-template <class F>
-bool eventually(F condition) {
-  for (int i = 0; i < 2000; ++i) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return condition();
-}
-}  // namespace
 
 TEST_CASE("requests queued during a sync are committed together in the next batch") {
   TempDir dir;

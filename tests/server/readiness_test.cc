@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "app/engine.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mailboxd_process.h"
 #include "tests/support/temp_dir.h"
@@ -35,7 +36,7 @@ TEST_CASE("readyz is 503 while the readmails side catches up at start, then 200,
   auto server = testing::start_mailboxd(MAILBOXD_PATH, {"--data", dir.str(), "--alarm-webhook", "http://127.0.0.1:1/alarms"});
   int not_ready = 0, ready = 0;
   std::string reason;
-  for (int i = 0; i < 2000 && ready == 0; ++i) {
+  const bool became_ready = testing::eventually([&] {
     auto r = testing::http_call(server.port, "GET", "/readyz");
     if (r.status == 503) {
       ++not_ready;
@@ -43,11 +44,12 @@ TEST_CASE("readyz is 503 while the readmails side catches up at start, then 200,
     } else if (r.status == 200) {
       ++ready;
     }
-    if (ready == 0) std::this_thread::sleep_for(5ms);
-  }
+    return ready > 0;
+  }, 20s, 5ms);
+  REQUIRE_MESSAGE(became_ready, "never ready: " << reason);
   CHECK(not_ready > 0);
+  CHECK(reason.find("\"code\":\"starting\"") != std::string::npos);
   CHECK(reason.find("catching up") != std::string::npos);
-  CHECK(ready == 1);
   CHECK(testing::http_call(server.port, "GET", "/healthz").status == 200);
   // Ready although the alarm policy cannot deliver anything.
   auto metrics = testing::http_call(server.port, "GET", "/metrics").body;

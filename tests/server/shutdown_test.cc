@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "app/engine.h"
+#include "tests/support/eventually.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
 
@@ -96,7 +98,7 @@ TEST_CASE("SIGTERM with requests in flight: mailboxd exits 0 in time, and every 
         if (!stop) std::this_thread::sleep_for(1ms);  // reconnect pace
       }
     });
-  while (answered < 200) std::this_thread::sleep_for(5ms);
+  REQUIRE_MESSAGE(testing::eventually([&] { return answered >= 200; }, 20s), "sends were not answered");
 
   const auto signalled = std::chrono::steady_clock::now();
   REQUIRE(::kill(p.pid, SIGTERM) == 0);
