@@ -37,7 +37,7 @@ void PolicyRunner::sleep_for(std::chrono::milliseconds d) {
   sleep_cv_.wait_for(lock, with_jitter(d), [&] { return stopping_.load(); });
 }
 
-Result<std::uint64_t> PolicyRunner::step(std::uint64_t from, bool& must_wait) {
+Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
   std::vector<eventstore::RecordedEvent> wanted;
   std::uint64_t last_scanned = from;
   auto scanned = log_.scan_log(from + 1, options_.batch_events, [&](eventstore::RecordedEvent&& e) {
@@ -46,7 +46,7 @@ Result<std::uint64_t> PolicyRunner::step(std::uint64_t from, bool& must_wait) {
     return true;
   });
   if (!scanned) return std::unexpected(scanned.error());
-  if (last_scanned == from) return from;
+  if (last_scanned == from) return Step{from, false, std::nullopt};
 
   auto reaction = wanted.empty() ? Policy::BatchReaction{} : policy_.react_batch(wanted);
   // Handled: everything before the first wanted event without an answer.
@@ -67,17 +67,19 @@ Result<std::uint64_t> PolicyRunner::step(std::uint64_t from, bool& must_wait) {
     auto committed = log_.commit(std::move(txn));
     if (!committed) return std::unexpected(committed.error());
   }
+  Step out{handled, false, std::nullopt};
   if (answered < wanted.size()) {
     eventstore::Error failure = reaction.stopped.value_or(
         eventstore::Error{Code::internal, "the policy stopped without saying why", std::nullopt, {}, {}});
-    if (failure.code != Code::unavailable) {
+    if (failure.code == Code::unavailable) {
+      out.retry_later = true;  // the failed event again, after a pause
+    } else {
       failure.message = std::string(policy_.name()) + ", event at position " + std::to_string(handled + 1) + ": " +
                         failure.message;
-      return std::unexpected(failure);
+      out.halt = std::move(failure);
     }
-    must_wait = true;  // retry the failed event after a pause
   }
-  return handled;
+  return out;
 }
 
 void PolicyRunner::run() {
@@ -88,8 +90,7 @@ void PolicyRunner::run() {
       log_.committed().wait_past(pos, stopping_);
       continue;
     }
-    bool must_wait = false;
-    auto next = step(pos, must_wait);
+    auto next = step(pos);
     if (!next) {
       if (next.error().code == Code::unavailable) {  // the log refused the commit: retry later
         retries_.fetch_add(1, std::memory_order_relaxed);
@@ -100,11 +101,16 @@ void PolicyRunner::run() {
       state_.set_error(next.error());
       return;
     }
-    if (*next > pos) {
-      pos = *next;
+    // What was committed counts, also when the policy then stopped at an event.
+    if (next->handled > pos) {
+      pos = next->handled;
       state_.position().advance(pos);
     }
-    if (must_wait) {
+    if (next->halt) {
+      state_.set_error(*next->halt);
+      return;  // halted before that event: visible until restarted, never skipped
+    }
+    if (next->retry_later) {
       retries_.fetch_add(1, std::memory_order_relaxed);
       sleep_for(backoff);
       backoff = std::min(backoff * 2, options_.max_retry);

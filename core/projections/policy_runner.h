@@ -43,8 +43,14 @@ class PolicyRunner {
 
  private:
   void run();
-  // Reacts to events after `from`; returns the new checkpoint, or an error.
-  Result<std::uint64_t> step(std::uint64_t from, bool& must_wait);
+  struct Step {
+    std::uint64_t handled;             // the checkpoint committed (== from: nothing new)
+    bool retry_later;                  // the policy answered unavailable for the next event
+    std::optional<eventstore::Error> halt;  // the policy refused the next event for good
+  };
+  // Reacts to events after `from` and commits what it derived with the new checkpoint.
+  // Errors: the log's (reading, or refusing the commit).
+  Result<Step> step(std::uint64_t from);
   void sleep_for(std::chrono::milliseconds d);
 
   eventstore::EventStore& log_;

@@ -4,8 +4,8 @@
 // log's commit watermark when caught up.
 //
 // A batch that fails with Code::unavailable (the views database refused a write, e.g.
-// a full disk) is retried with backoff, from the same checkpoint, after asking the
-// database to resume; meanwhile the worker reports the error (it is unready) and clears
+// a full disk) is retried with backoff, from the same checkpoint (after asking the
+// database to resume, unless it recovers by itself, as from a full disk); meanwhile the worker reports the error (it is unready) and clears
 // it once a batch goes through. Any other error halts it for good: reported, never
 // skipped.
 

@@ -17,7 +17,9 @@ Error to_error(const rocksdb::Status& s, std::string_view doing) {
     code = Code::unavailable;
   else if (s.IsNotFound()) code = Code::not_found;
   else if (s.IsInvalidArgument() || s.IsNotSupported()) code = Code::invalid_argument;
-  return Error{code, std::string(doing) + ": " + s.ToString(), std::nullopt, {}, {}};
+  // A full disk is said as such: it heals by itself once there is room again.
+  std::string reason = s.IsNoSpace() ? "disk_full" : "";
+  return Error{code, std::string(doing) + ": " + s.ToString(), std::nullopt, {}, std::move(reason)};
 }
 
 Result<std::unique_ptr<RocksDb>> RocksDb::open(RocksSpec spec) {

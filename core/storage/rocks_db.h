@@ -20,7 +20,8 @@ using eventstore::Result;
 using eventstore::Status;
 
 // A RocksDB status as an Error, its message prefixed with what was being done. I/O
-// errors are unavailable (retry later), corruption is corruption, the rest internal.
+// errors are unavailable (retry later; reason "disk_full" when the disk is full),
+// corruption is corruption, the rest internal.
 Error to_error(const rocksdb::Status& s, std::string_view doing);
 
 struct RocksSpec {

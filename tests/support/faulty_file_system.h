@@ -1,6 +1,7 @@
 #pragma once
-// A RocksDB file system that can fail or hold the writes of write-ahead-log files on
-// demand, for tests of storage errors and group commit.
+// A RocksDB file system that fails or holds writes and reads on demand, for tests of
+// storage errors and group commit: write-ahead-log appends and syncs (the log's
+// commits), table file writes (flushes, e.g. of the views), and table file reads.
 
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
@@ -19,6 +20,15 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
 
   // Every WAL append and sync fails with an I/O error while set.
   void fail_wal_writes(bool on) { failing_ = on; }
+  // Every write to a table file (.sst) fails while set: flushes fail. With no_space the
+  // error says the disk is full (RocksDB then recovers by itself once writes work);
+  // otherwise it is a plain I/O error (the database must be resumed).
+  void fail_table_writes(bool on, bool no_space = false) {
+    table_no_space_ = no_space;
+    failing_tables_ = on;
+  }
+  // Every read of a table file (.sst) fails with an I/O error while set.
+  void fail_table_reads(bool on) { failing_reads_ = on; }
   // While held, a WAL sync waits until release(); syncs_waiting() counts the waiters.
   void hold_syncs() {
     std::lock_guard lock(mutex_);
@@ -40,8 +50,16 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
     auto s = target()->NewWritableFile(name, options, result, dbg);
-    if (s.ok() && name.size() > 4 && name.ends_with(".log"))
-      *result = std::make_unique<WalFile>(std::move(*result), this);
+    if (s.ok() && name.ends_with(".log")) *result = std::make_unique<WalFile>(std::move(*result), this);
+    if (s.ok() && name.ends_with(".sst")) *result = std::make_unique<TableFile>(std::move(*result), this);
+    return s;
+  }
+
+  rocksdb::IOStatus NewRandomAccessFile(const std::string& name, const rocksdb::FileOptions& options,
+                                        std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+                                        rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewRandomAccessFile(name, options, result, dbg);
+    if (s.ok() && name.ends_with(".sst")) *result = std::make_unique<TableReader>(std::move(*result), this);
     return s;
   }
 
@@ -82,6 +100,49 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     FaultyFileSystem* fs_;
   };
 
+  class TableFile : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    TableFile(std::unique_ptr<rocksdb::FSWritableFile>&& file, FaultyFileSystem* fs)
+        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs_->failing_tables_) return fs_->table_error();
+      return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+      if (fs_->failing_tables_) return fs_->table_error();
+      return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
+    }
+
+   private:
+    FaultyFileSystem* fs_;
+  };
+
+  class TableReader : public rocksdb::FSRandomAccessFileOwnerWrapper {
+   public:
+    TableReader(std::unique_ptr<rocksdb::FSRandomAccessFile>&& file, FaultyFileSystem* fs)
+        : FSRandomAccessFileOwnerWrapper(std::move(file)), fs_(fs) {}
+    rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& o, rocksdb::Slice* result,
+                           char* scratch, rocksdb::IODebugContext* dbg) const override {
+      if (fs_->failing_reads_) return rocksdb::IOStatus::IOError("injected: read failed");
+      return FSRandomAccessFileOwnerWrapper::Read(offset, n, o, result, scratch, dbg);
+    }
+    rocksdb::IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t num_reqs, const rocksdb::IOOptions& o,
+                                rocksdb::IODebugContext* dbg) override {
+      if (fs_->failing_reads_) return rocksdb::IOStatus::IOError("injected: read failed");
+      return FSRandomAccessFileOwnerWrapper::MultiRead(reqs, num_reqs, o, dbg);
+    }
+
+   private:
+    FaultyFileSystem* fs_;
+  };
+
+  rocksdb::IOStatus table_error() const {
+    return table_no_space_ ? rocksdb::IOStatus::NoSpace("injected: no space left on device")
+                           : rocksdb::IOStatus::IOError("injected: table write failed");
+  }
+
   void wait_if_held() {
     std::unique_lock lock(mutex_);
     ++waiting_;
@@ -89,7 +150,7 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     --waiting_;
   }
 
-  std::atomic<bool> failing_{false};
+  std::atomic<bool> failing_{false}, failing_tables_{false}, table_no_space_{false}, failing_reads_{false};
   std::mutex mutex_;
   std::condition_variable cv_;
   bool held_ = false;
