@@ -8,23 +8,22 @@
 
 namespace mailbox::clients {
 
-using eventstore::Code;
+using commands::Delivery;
 
 WebhookAlarmSink::WebhookAlarmSink(Url url, WebhookOptions options)
     : options_(options), breaker_(options.breaker), pool_(std::move(url), options.window) {}
 
-eventstore::Status WebhookAlarmSink::deliver(const commands::Alarm& alarm) { return deliver_many({alarm}).front(); }
+Delivery WebhookAlarmSink::deliver(const commands::Alarm& alarm) { return deliver_many({alarm}).front(); }
 
-std::vector<eventstore::Status> WebhookAlarmSink::deliver_many(const std::vector<commands::Alarm>& alarms) {
-  std::vector<eventstore::Status> results(alarms.size());
+std::vector<Delivery> WebhookAlarmSink::deliver_many(const std::vector<commands::Alarm>& alarms) {
+  std::vector<Delivery> results(alarms.size());
   // The caller waits until every alarm of the batch is answered.
   std::mutex mutex;
   std::condition_variable done;
   std::size_t left = alarms.size();
   for (std::size_t i = 0; i < alarms.size(); ++i)
     pool_.post([&, i](HttpClient* client) {
-      results[i] = client ? send(*client, alarms[i])
-                          : eventstore::Status(eventstore::fail(Code::unavailable, "the server is shutting down"));
+      results[i] = client ? send(*client, alarms[i]) : Delivery::retry("the server is shutting down");
       std::lock_guard lock(mutex);
       if (--left == 0) done.notify_all();
     });
@@ -33,7 +32,7 @@ std::vector<eventstore::Status> WebhookAlarmSink::deliver_many(const std::vector
   return results;
 }
 
-eventstore::Status WebhookAlarmSink::send(HttpClient& client, const commands::Alarm& alarm) {
+Delivery WebhookAlarmSink::send(HttpClient& client, const commands::Alarm& alarm) {
   app::JsonWriter w;
   w.begin_object().field("alarmId", alarm.alarm_id).field("phone", alarm.phone);
   w.field("kind", app::to_string(alarm.kind)).field("messageId", alarm.message_id);
@@ -49,23 +48,22 @@ eventstore::Status WebhookAlarmSink::send(HttpClient& client, const commands::Al
   int rejected = 0, transient = 0;
   std::string last;
   for (;;) {
-    if (!breaker_.allow()) return eventstore::fail(Code::unavailable, "alarm webhook circuit is open");
+    if (!breaker_.allow()) return Delivery::retry("alarm webhook circuit is open");
     calls_.fetch_add(1);
     auto r = client.post_json(body, {{"Idempotency-Key", alarm.alarm_id}}, options_.timeout);
     if (r && r->status >= 200 && r->status < 300) {
       breaker_.record_success();
-      return {};
+      return Delivery::delivered();
     }
     failures_.fetch_add(1);
     if (r && r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429) {
       breaker_.record_success();  // the webhook is up; it does not want this alarm
       last = "the webhook answered " + std::to_string(r->status) + " " + r->body.substr(0, 200);
-      if (++rejected >= options_.max_attempts)
-        return eventstore::fail(Code::invalid_argument, last + " (" + std::to_string(rejected) + " attempts)");
+      if (++rejected >= options_.max_attempts) return Delivery::reject(last, rejected + transient);
     } else {
       breaker_.record_failure();
       last = r ? "the webhook answered " + std::to_string(r->status) : r.error().message;
-      if (++transient >= options_.transient_tries) return eventstore::fail(Code::unavailable, last);
+      if (++transient >= options_.transient_tries) return Delivery::retry(last);
     }
     retries_.fetch_add(1);
     pause(rejected + transient);

@@ -2,10 +2,14 @@
 // Alarm delivery by HTTP webhook: POST {alarmId, phone, kind, messageId, textPreview}
 // with an Idempotency-Key header equal to the alarm id, so that the receiver can drop
 // repeats. Several alarms are in flight at once (a window of worker threads, each with
-// its own kept-alive connection). A 4xx answer (but 408 and 429) is tried again a
-// bounded number of times and then rejected for good (the policy dead-letters it);
-// other failures are retried with exponential backoff and jitter, behind a circuit
-// breaker, and then reported unavailable (the policy tries again later).
+// its own kept-alive connection). Outcomes (see commands::Delivery):
+//   2xx                      -> delivered;
+//   4xx but 408 and 429      -> tried again up to max_attempts calls, then reject (the
+//                               policy dead-letters it, with the last answer as reason);
+//   anything else, a refused connection, no answer within the timeout, or the circuit
+//                               breaker open -> tried again with exponential backoff and
+//                               jitter up to transient_tries calls, then retry (the
+//                               policy tries the event again later).
 
 #include <atomic>
 #include <chrono>
@@ -32,9 +36,9 @@ class WebhookAlarmSink final : public commands::AlarmSink {
   WebhookAlarmSink(Url url, WebhookOptions options = {});
 
   std::string_view channel() const override { return "webhook"; }
-  eventstore::Status deliver(const commands::Alarm& alarm) override;
-  std::vector<eventstore::Status> deliver_many(const std::vector<commands::Alarm>& alarms) override;
-  int max_attempts() const override { return options_.max_attempts; }
+  commands::Delivery deliver(const commands::Alarm& alarm) override;
+  // Posts every alarm to the window at once and waits for all their outcomes.
+  std::vector<commands::Delivery> deliver_many(const std::vector<commands::Alarm>& alarms) override;
 
   const CircuitBreaker& breaker() const { return breaker_; }
   std::uint64_t calls() const { return calls_.load(); }
@@ -42,7 +46,8 @@ class WebhookAlarmSink final : public commands::AlarmSink {
   std::uint64_t retries() const { return retries_.load(); }
 
  private:
-  eventstore::Status send(HttpClient& client, const commands::Alarm& alarm);
+  // One alarm's calls, on a window thread.
+  commands::Delivery send(HttpClient& client, const commands::Alarm& alarm);
 
   const WebhookOptions options_;
   CircuitBreaker breaker_;

@@ -42,23 +42,30 @@ eventstore::Result<std::optional<Alarm>> AlarmPolicy::alarm_for(const eventstore
 
 eventstore::Result<std::vector<eventstore::StreamAppend>> AlarmPolicy::answer(const eventstore::RecordedEvent& event,
                                                                              const Alarm& alarm,
-                                                                             const eventstore::Status& status) {
+                                                                             const Delivery& delivery) {
   std::vector<eventstore::StreamAppend> out;
-  if (status) {
-    ++delivered_;
-    app::Alarmed alarmed{alarm.alarm_id, alarm.message_id, alarm.phone, alarm.kind, std::string(sink_.channel()),
-                         app::now_us()};
-    out.push_back({event.stream, eventstore::ExpectedVersion::any(), {derived_event(alarmed, event, purpose_of(alarm))}});
-    return out;
+  switch (delivery.outcome) {
+    case Delivery::Outcome::delivered: {
+      ++delivered_;
+      app::Alarmed alarmed{alarm.alarm_id, alarm.message_id, alarm.phone, alarm.kind, std::string(sink_.channel()),
+                           app::now_us()};
+      out.push_back(
+          {event.stream, eventstore::ExpectedVersion::any(), {derived_event(alarmed, event, purpose_of(alarm))}});
+      return out;
+    }
+    case Delivery::Outcome::reject: {
+      ++dead_lettered_;
+      app::AlarmDeadLettered dead{alarm.alarm_id,  alarm.message_id,           alarm.phone,
+                                  alarm.kind,      std::string(sink_.channel()), delivery.detail,
+                                  delivery.attempts, app::now_us()};
+      out.push_back(
+          {event.stream, eventstore::ExpectedVersion::any(), {derived_event(dead, event, "dead-" + purpose_of(alarm))}});
+      return out;
+    }
+    case Delivery::Outcome::retry: break;
   }
-  if (status.error().code != eventstore::Code::invalid_argument) return std::unexpected(status.error());
-  ++dead_lettered_;
-  app::AlarmDeadLettered dead{alarm.alarm_id, alarm.message_id,  alarm.phone,         alarm.kind,
-                              std::string(sink_.channel()), status.error().message, sink_.max_attempts(),
-                              app::now_us()};
-  out.push_back(
-      {event.stream, eventstore::ExpectedVersion::any(), {derived_event(dead, event, "dead-" + purpose_of(alarm))}});
-  return out;
+  return eventstore::fail(eventstore::Code::unavailable,
+                          delivery.detail.empty() ? "the alarm channel asks to retry later" : delivery.detail);
 }
 
 eventstore::Result<std::vector<eventstore::StreamAppend>> AlarmPolicy::react(const eventstore::RecordedEvent& event) {
@@ -85,13 +92,13 @@ projections::Policy::BatchReaction AlarmPolicy::react_batch(std::span<const even
       alarms.push_back(std::move(**alarm));
     }
   }
-  const auto statuses = alarms.empty() ? std::vector<eventstore::Status>{} : sink_.deliver_many(alarms);
+  const auto deliveries = alarms.empty() ? std::vector<Delivery>{} : sink_.deliver_many(alarms);
   for (std::size_t i = 0; i < usable; ++i) {
     if (alarm_of[i] == SIZE_MAX) {
       out.answers.emplace_back();
       continue;
     }
-    auto a = answer(events[i], alarms[alarm_of[i]], statuses[alarm_of[i]]);
+    auto a = answer(events[i], alarms[alarm_of[i]], deliveries[alarm_of[i]]);
     if (!a) {
       out.stopped = a.error();
       return out;

@@ -6,11 +6,11 @@
 
 namespace mailbox::commands {
 
-std::vector<eventstore::Status> AlarmSink::deliver_many(const std::vector<Alarm>& alarms) {
-  std::vector<eventstore::Status> out;
+std::vector<Delivery> AlarmSink::deliver_many(const std::vector<Alarm>& alarms) {
+  std::vector<Delivery> out;
   out.reserve(alarms.size());
   for (const auto& alarm : alarms) {
-    if (!out.empty() && !out.back() && out.back().error().code == eventstore::Code::unavailable) {
+    if (!out.empty() && out.back().outcome == Delivery::Outcome::retry) {
       out.push_back(out.back());
       continue;
     }
@@ -19,12 +19,12 @@ std::vector<eventstore::Status> AlarmSink::deliver_many(const std::vector<Alarm>
   return out;
 }
 
-eventstore::Status LogAlarmSink::deliver(const Alarm& alarm) {
+Delivery LogAlarmSink::deliver(const Alarm& alarm) {
   std::string preview;
   app::append_json_string(preview, alarm.text_preview);
   spdlog::info("alarm id={} phone={} kind={} message={} preview={}", alarm.alarm_id, alarm.phone,
                app::to_string(alarm.kind), alarm.message_id, preview);
-  return {};
+  return Delivery::delivered();
 }
 
 }  // namespace mailbox::commands

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "app/events.h"
-#include "core/eventstore/status.h"
 
 namespace mailbox::commands {
 
@@ -19,30 +18,46 @@ struct Alarm {
   std::string text_preview;  // the message's first characters
 };
 
+// What became of one alarm handed to a sink, and so what the alarm policy does next:
+//   delivered -> the policy appends Alarmed;
+//   reject    -> the channel refused it for good: the policy appends AlarmDeadLettered
+//                with `detail` as the reason and `attempts` as the number of tries;
+//   retry     -> not delivered yet (channel down, slow, or the sink cancelled): the
+//                policy reports unavailable to its runner, which tries the event again
+//                later without moving past it.
+struct Delivery {
+  enum class Outcome { delivered, retry, reject };
+  Outcome outcome = Outcome::retry;
+  std::string detail;  // why, for retry and reject
+  int attempts = 1;    // calls made for this alarm (kept in AlarmDeadLettered)
+
+  static Delivery delivered() { return {Outcome::delivered, "", 1}; }
+  static Delivery retry(std::string why) { return {Outcome::retry, std::move(why), 1}; }
+  static Delivery reject(std::string why, int attempts) { return {Outcome::reject, std::move(why), attempts}; }
+};
+
+// Called by the alarm policy from its runner's thread, one call at a time; cancel()
+// from any thread.
 class AlarmSink {
  public:
   virtual ~AlarmSink() = default;
   // The channel's name, recorded in Alarmed events ("log", "webhook").
   virtual std::string_view channel() const = 0;
-  // Delivers one alarm. The same alarm may come again after a crash: receivers drop
-  // repeats by alarm_id. Errors: unavailable (retry later); others halt the policy.
-  // Called from the alarm policy's thread.
-  // invalid_argument means the channel rejected the alarm for good (after its attempts):
-  // the policy then dead-letters it instead of retrying.
-  virtual eventstore::Status deliver(const Alarm& alarm) = 0;
-  // Delivers several alarms, possibly at once; one status per alarm, in order. The
-  // default delivers one by one and stops at the first unavailable (the rest are
-  // answered unavailable too).
-  virtual std::vector<eventstore::Status> deliver_many(const std::vector<Alarm>& alarms);
-  // How many times an alarm is tried before it is dead-lettered.
-  virtual int max_attempts() const { return 1; }
+  // Delivers one alarm. The same alarm may come again (after a retry, a crash or a
+  // redrive): receivers drop repeats by alarm_id.
+  virtual Delivery deliver(const Alarm& alarm) = 0;
+  // Delivers several alarms, possibly at once; one outcome per alarm, in order. The
+  // default delivers one by one and, after the first retry, answers the rest retry
+  // without calling.
+  virtual std::vector<Delivery> deliver_many(const std::vector<Alarm>& alarms);
 };
 
-// The default sink: one structured log line per alarm (spdlog, at info level).
+// The default sink: one structured log line per alarm (spdlog, at info level). Always
+// delivered.
 class LogAlarmSink final : public AlarmSink {
  public:
   std::string_view channel() const override { return "log"; }
-  eventstore::Status deliver(const Alarm& alarm) override;
+  Delivery deliver(const Alarm& alarm) override;
 };
 
 }  // namespace mailbox::commands

@@ -1,5 +1,6 @@
 #pragma once
-// An alarm sink for tests: records every delivery, and can be told to refuse.
+// An alarm sink for tests: records every delivery, and can be told to answer retry
+// (down) or to reject alarms whose preview holds a word.
 
 #include <mutex>
 #include <vector>
@@ -10,17 +11,26 @@ namespace mailbox::testing {
 
 class RecordingSink final : public commands::AlarmSink {
  public:
+  static constexpr int kRejectAttempts = 2;  // what a rejection reports as attempts
+
   std::string_view channel() const override { return "test"; }
-  eventstore::Status deliver(const commands::Alarm& alarm) override {
+  commands::Delivery deliver(const commands::Alarm& alarm) override {
     std::lock_guard lock(mutex_);
     ++attempts_;
-    if (down_) return eventstore::fail(eventstore::Code::unavailable, "test sink is down");
+    if (down_) return commands::Delivery::retry("test sink is down");
+    if (!reject_word_.empty() && alarm.text_preview.find(reject_word_) != std::string::npos)
+      return commands::Delivery::reject("test sink rejects '" + reject_word_ + "'", kRejectAttempts);
     delivered_.push_back(alarm);
-    return {};
+    return commands::Delivery::delivered();
   }
   void set_down(bool down) {
     std::lock_guard lock(mutex_);
     down_ = down;
+  }
+  // Alarms whose preview holds `word` are rejected for good; empty: none.
+  void set_reject(std::string word) {
+    std::lock_guard lock(mutex_);
+    reject_word_ = std::move(word);
   }
   std::vector<commands::Alarm> delivered() const {
     std::lock_guard lock(mutex_);
@@ -32,8 +42,9 @@ class RecordingSink final : public commands::AlarmSink {
   }
 
  private:
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // guards everything below: the policy's thread delivers, the test reads
   bool down_ = false;
+  std::string reject_word_;
   int attempts_ = 0;
   std::vector<commands::Alarm> delivered_;
 };
