@@ -7,6 +7,11 @@ ClientPool::ClientPool(Url url, int threads) : url_(std::move(url)) {
 }
 
 ClientPool::~ClientPool() {
+  cancel();
+  for (auto& t : threads_) t.join();
+}
+
+void ClientPool::cancel() {
   std::deque<Job> left;
   {
     std::lock_guard lock(mutex_);
@@ -14,7 +19,6 @@ ClientPool::~ClientPool() {
     left.swap(jobs_);
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
   for (auto& job : left) job(nullptr);
 }
 
@@ -37,7 +41,7 @@ void ClientPool::work() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (stopping_) return;  // what is left is answered by the destructor
+      if (stopping_) return;  // what is left is answered by cancel()
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }

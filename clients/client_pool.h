@@ -21,17 +21,23 @@ class ClientPool {
   using Job = std::function<void(HttpClient* client)>;
 
   ClientPool(Url url, int threads);
-  // Jobs not yet started are called with null; then the threads are joined.
+  // Cancels, then joins the threads: waits for the jobs running (each bounded by its
+  // own call's timeout).
   ~ClientPool();
   ClientPool(const ClientPool&) = delete;
 
-  // Thread-safe. After the destructor began, the job is called with null at once.
+  // Thread-safe. Runs the job on a pool thread; once cancelled, calls it with null at
+  // once, on the caller's thread.
   void post(Job job);
+  // Thread-safe; not undone. Jobs not yet started are called with null, on the calling
+  // thread, before it returns; jobs running finish on their own; the threads exit as
+  // they finish.
+  void cancel();
 
  private:
   void work();
   const Url url_;
-  std::mutex mutex_;  // guards jobs_ and stopping_
+  std::mutex mutex_;  // guards jobs_ and stopping_ (set by cancel())
   std::condition_variable wake_;
   std::deque<Job> jobs_;
   bool stopping_ = false;

@@ -26,10 +26,15 @@ struct PaymentGateOptions {
 class HttpPaymentGate final : public commands::PaymentGate {
  public:
   HttpPaymentGate(Url url, PaymentGateOptions options = {});
-  // Calls not yet made are answered unavailable.
+  // Calls not yet made are answered unavailable; waits for the calls in progress (each
+  // within options.timeout).
   ~HttpPaymentGate() override = default;
 
   void authorize(commands::PaymentRequest request, std::function<void(commands::PaymentDecision)> done) override;
+  // Bounds shutdown. From any thread; not undone. Calls queued for the gate's threads
+  // are answered unavailable at once (done runs on the calling thread), and so is every
+  // later authorize(); a call in progress ends within options.timeout.
+  void cancel() { pool_.cancel(); }
 
   const CircuitBreaker& breaker() const { return breaker_; }
   std::uint64_t calls() const { return calls_.load(); }

@@ -1,7 +1,7 @@
 #include "clients/webhook_alarm_sink.h"
 
-#include <condition_variable>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <random>
 
 #include "app/json_writer.h"
@@ -10,26 +10,60 @@ namespace mailbox::clients {
 
 using commands::Delivery;
 
+namespace {
+constexpr const char* kCancelled = "alarm delivery cancelled: the server is shutting down";
+}  // namespace
+
+// Outlives deliver_many() when it returns on cancel(): jobs still running write here.
+struct WebhookAlarmSink::Batch {
+  std::vector<std::optional<Delivery>> outcomes;  // guarded by the sink's mutex_
+  std::size_t left = 0;                           // alarms without an outcome yet; likewise
+};
+
 WebhookAlarmSink::WebhookAlarmSink(Url url, WebhookOptions options)
     : options_(options), breaker_(options.breaker), pool_(std::move(url), options.window) {}
+
+WebhookAlarmSink::~WebhookAlarmSink() { cancel(); }
+
+void WebhookAlarmSink::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+  }
+  answered_.notify_all();
+  cancelled_cv_.notify_all();
+  pool_.cancel();  // queued jobs answer retry, here and now
+}
 
 Delivery WebhookAlarmSink::deliver(const commands::Alarm& alarm) { return deliver_many({alarm}).front(); }
 
 std::vector<Delivery> WebhookAlarmSink::deliver_many(const std::vector<commands::Alarm>& alarms) {
-  std::vector<Delivery> results(alarms.size());
-  // The caller waits until every alarm of the batch is answered.
-  std::mutex mutex;
-  std::condition_variable done;
-  std::size_t left = alarms.size();
+  auto batch = std::make_shared<Batch>();
+  batch->outcomes.resize(alarms.size());
+  batch->left = alarms.size();
+  // Each job holds its own copy of the alarm and a share of the batch: it may still run
+  // after this returns. `this` is safe: the destructor joins the window first.
   for (std::size_t i = 0; i < alarms.size(); ++i)
-    pool_.post([&, i](HttpClient* client) {
-      results[i] = client ? send(*client, alarms[i]) : Delivery::retry("the server is shutting down");
-      std::lock_guard lock(mutex);
-      if (--left == 0) done.notify_all();
+    pool_.post([this, batch, i, alarm = alarms[i]](HttpClient* client) {
+      Delivery outcome = client && !cancelled_ ? send(*client, alarm) : Delivery::retry(kCancelled);
+      {
+        std::lock_guard lock(mutex_);
+        batch->outcomes[i] = std::move(outcome);
+        --batch->left;
+      }
+      answered_.notify_all();
     });
-  std::unique_lock lock(mutex);
-  done.wait(lock, [&] { return left == 0; });
-  return results;
+  std::vector<Delivery> out;
+  out.reserve(alarms.size());
+  std::unique_lock lock(mutex_);
+  answered_.wait(lock, [&] { return batch->left == 0 || cancelled_; });
+  for (auto& outcome : batch->outcomes) out.push_back(outcome ? std::move(*outcome) : Delivery::retry(kCancelled));
+  return out;
+}
+
+bool WebhookAlarmSink::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  return !cancelled_cv_.wait_for(lock, d, [&] { return cancelled_.load(); });
 }
 
 Delivery WebhookAlarmSink::send(HttpClient& client, const commands::Alarm& alarm) {
@@ -39,15 +73,16 @@ Delivery WebhookAlarmSink::send(HttpClient& client, const commands::Alarm& alarm
   w.field("textPreview", alarm.text_preview).end_object();
   const std::string body = w.take();
   thread_local std::mt19937 rng{std::random_device{}()};
-  auto pause = [&](int failed_calls) {
+  auto back_off = [&](int failed_calls) {
     // Exponential backoff with jitter: between half and all of first * 2^(n-1).
     const auto base = options_.first_backoff * (1 << std::min(failed_calls - 1, 10));
     const auto jitter = std::chrono::milliseconds(rng() % static_cast<unsigned>(base.count() / 2 + 1));
-    std::this_thread::sleep_for(base / 2 + jitter);
+    return pause(base / 2 + jitter);
   };
   int rejected = 0, transient = 0;
   std::string last;
   for (;;) {
+    if (cancelled_) return Delivery::retry(kCancelled);
     if (!breaker_.allow()) return Delivery::retry("alarm webhook circuit is open");
     calls_.fetch_add(1);
     auto r = client.post_json(body, {{"Idempotency-Key", alarm.alarm_id}}, options_.timeout);
@@ -66,7 +101,7 @@ Delivery WebhookAlarmSink::send(HttpClient& client, const commands::Alarm& alarm
       if (++transient >= options_.transient_tries) return Delivery::retry(last);
     }
     retries_.fetch_add(1);
-    pause(rejected + transient);
+    if (!back_off(rejected + transient)) return Delivery::retry(kCancelled);
   }
 }
 

@@ -125,6 +125,11 @@ int main(int argc, char** argv) {
   api->drain();
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   if (!http.drain(left * 3 / 4)) spdlog::warn("some connections did not close in time");
+  // What still waits on another service is answered at once (payment: unavailable;
+  // alarms: retry, so the alarm policy stops without waiting for its batch); a call in
+  // progress ends within its own timeout, in the background.
+  if (payment) payment->cancel();
+  if (webhook) webhook->cancel();
   (*engine)->stop();
   http.stop();
   api.reset();

@@ -36,8 +36,8 @@ struct Delivery {
   static Delivery reject(std::string why, int attempts) { return {Outcome::reject, std::move(why), attempts}; }
 };
 
-// Called by the alarm policy from its runner's thread, one call at a time; cancel()
-// from any thread.
+// deliver() and deliver_many() are called by the alarm policy from its runner's thread,
+// one call at a time; cancel() from any thread.
 class AlarmSink {
  public:
   virtual ~AlarmSink() = default;
@@ -50,6 +50,11 @@ class AlarmSink {
   // default delivers one by one and, after the first retry, answers the rest retry
   // without calling.
   virtual std::vector<Delivery> deliver_many(const std::vector<Alarm>& alarms);
+  // Bounds shutdown: afterwards deliveries in progress return promptly (their alarms
+  // not yet answered say retry) and new ones answer retry at once, so that the alarm
+  // policy's runner can stop. From any thread; not undone. The default does nothing
+  // (for sinks that never wait).
+  virtual void cancel() {}
 };
 
 // The default sink: one structured log line per alarm (spdlog, at info level). Always

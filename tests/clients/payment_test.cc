@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <future>
 #include <thread>
 
 #include "clients/http_payment_gate.h"
+#include "tests/support/hold.h"
 #include "tests/support/http_client.h"
 #include "tests/support/stand_in.h"
 #include "tests/support/test_server.h"
@@ -143,4 +145,36 @@ TEST_CASE("while the payment breaker is open the service gets no call, and it cl
   CHECK(gate.breaker().state() == clients::CircuitBreaker::State::closed);
   CHECK(post(s.port(), "flowing").status == 201);
   CHECK(sent_events(*s.engine) == 3);
+}
+
+TEST_CASE("payment cancel() answers queued calls unavailable at once while the call in progress finishes") {
+  testing::Hold hang(3s);  // the service approves, but only after 3 s
+  testing::StandIn service([&](const server::HttpRequest&) {
+    hang.hold();
+    return answer(Mode::approve);
+  });
+  std::promise<commands::PaymentDecision> first, second;
+  auto first_answer = first.get_future(), second_answer = second.get_future();
+  auto options = fast_options();
+  options.threads = 1;    // the second call waits in the queue
+  options.timeout = 10s;  // longer than the hang
+  clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), options);
+  gate.authorize({"k-1", "01012345678", "01099998888", 1}, [&](auto d) { first.set_value(std::move(d)); });
+  gate.authorize({"k-2", "01012345678", "01099998888", 1}, [&](auto d) { second.set_value(std::move(d)); });
+  REQUIRE_MESSAGE(hang.wait_arrived(1, 5s), "the first call did not reach the service");
+
+  gate.cancel();
+  const bool answered = second_answer.wait_for(0s) == std::future_status::ready;
+  if (!answered) hang.release();
+  REQUIRE_MESSAGE(answered, "the queued call was not answered when cancel() returned");
+  CHECK(second_answer.get().outcome == commands::PaymentDecision::Outcome::unavailable);
+  std::optional<commands::PaymentDecision> later;
+  gate.authorize({"k-3", "01012345678", "01099998888", 1}, [&](auto d) { later = std::move(d); });
+  REQUIRE(later.has_value());  // answered at once, on this thread
+  CHECK(later->outcome == commands::PaymentDecision::Outcome::unavailable);
+
+  hang.release();
+  REQUIRE(first_answer.wait_for(5s) == std::future_status::ready);
+  CHECK(first_answer.get().outcome == commands::PaymentDecision::Outcome::approved);  // it was under way
+  CHECK(service.count() == 1);
 }

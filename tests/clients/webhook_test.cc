@@ -2,11 +2,13 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <future>
 #include <regex>
 #include <set>
 #include <thread>
 
 #include "clients/webhook_alarm_sink.h"
+#include "tests/support/hold.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mailboxd_process.h"
 #include "tests/support/process.h"
@@ -204,4 +206,73 @@ TEST_CASE("SIGKILL during alarm delivery: after restart every undelivered alarm 
   auto alarms = http_call(port2, "GET", "/alarms?phone=01099998888&limit=100&wait_ms=5000&min_position=80");
   CHECK(alarms.status == 200);
   second->kill();
+}
+
+TEST_CASE("cancel() makes deliver_many answer retry within 500 ms while the webhook hangs with a batch in flight") {
+  testing::Hold hang(3s);  // the webhook answers 200, but only after 3 s
+  testing::StandIn webhook(
+      [&](const server::HttpRequest&) {
+        hang.hold();
+        return server::HttpResponse{};
+      },
+      6);
+  auto options = quick();
+  options.window = 4;
+  options.timeout = 10s;  // longer than the hang: only cancel() can cut the wait short
+  clients::WebhookAlarmSink sink(*clients::Url::parse(webhook.url("/alarms")), options);
+  std::vector<commands::Alarm> alarms(8);
+  for (std::size_t i = 0; i < alarms.size(); ++i) alarms[i].alarm_id = "alarm-" + std::to_string(i);
+
+  auto delivering = std::async(std::launch::async, [&] { return sink.deliver_many(alarms); });
+  REQUIRE_MESSAGE(hang.wait_arrived(4, 5s), "the window's four calls did not reach the webhook");
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  sink.cancel();  // from another thread than the one in deliver_many
+  const bool returned = delivering.wait_until(cancelled_at + 500ms) == std::future_status::ready;
+  if (!returned) hang.release();  // so that the test ends soon
+  REQUIRE_MESSAGE(returned, "deliver_many still waited 500 ms after cancel(), the webhook hanging for 3 s");
+  const auto outcomes = delivering.get();
+  REQUIRE(outcomes.size() == alarms.size());
+  for (const auto& d : outcomes) CHECK(d.outcome == commands::Delivery::Outcome::retry);
+
+  // Afterwards a delivery answers retry at once, without a call.
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(sink.deliver(alarms[0]).outcome == commands::Delivery::Outcome::retry);
+  CHECK(std::chrono::steady_clock::now() - started < 100ms);
+  hang.release();
+  CHECK(webhook.count() == 4);  // the four queued alarms were answered without a call
+  CHECK(sink.calls() == 4);
+}
+
+TEST_CASE("with the webhook hanging, cancel() lets the alarm policy's runner stop within 500 ms") {
+  testing::Hold hang(3s);
+  testing::StandIn webhook(
+      [&](const server::HttpRequest&) {
+        hang.hold();
+        return server::HttpResponse{};
+      },
+      6);
+  auto options = quick();
+  options.window = 4;
+  options.timeout = 10s;
+  clients::WebhookAlarmSink sink(*clients::Url::parse(webhook.url("/alarms")), options);
+  testing::TestServer s({}, nullptr, &sink);
+  s.engine->alarm_policy().stop();  // so that its first batch holds all ten alarms
+  std::uint64_t last = 0;
+  for (int i = 0; i < 5; ++i)
+    last = s.engine->send().send_and_wait({"01012345678", "01099998888", "m" + std::to_string(i), std::nullopt})
+               .value()
+               .position;
+  REQUIRE(s.engine->wait_readmails(last, 5s));
+  REQUIRE(s.engine->alarm_policy().start());
+  REQUIRE_MESSAGE(hang.wait_arrived(4, 5s), "the alarms did not reach the webhook");
+
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  sink.cancel();
+  auto stopping = std::async(std::launch::async, [&] { s.engine->alarm_policy().stop(); });
+  const bool stopped = stopping.wait_until(cancelled_at + 500ms) == std::future_status::ready;
+  if (!stopped) hang.release();
+  REQUIRE_MESSAGE(stopped, "the alarm policy's runner still running 500 ms after cancel(), the webhook hanging");
+  CHECK(s.engine->alarms_delivered() == 0);  // nothing was answered before the cancel
+  CHECK(!s.engine->alarm_policy().state().error());
+  hang.release();
 }
