@@ -1,5 +1,8 @@
 #include "clients/http_payment_gate.h"
 
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
 #include "app/json_writer.h"
 
 namespace mailbox::clients {
@@ -8,16 +11,33 @@ using Outcome = commands::PaymentDecision::Outcome;
 
 namespace {
 
-// The "reference" string of a JSON answer, if there is one (a small scan: the answer is
-// the payment service's, and only this one field matters).
+// The "reference" string at the top of the JSON object the service answered; empty when
+// there is none: no body, not one JSON object, or no string under that key. The answer
+// approves either way, so nothing here refuses it; a debug line says why it is empty.
 std::string reference_of(const std::string& body) {
-  const auto key = body.find("\"reference\"");
-  if (key == std::string::npos) return {};
-  const auto open = body.find('"', body.find(':', key) + 1);
-  if (open == std::string::npos) return {};
-  const auto close = body.find('"', open + 1);
-  if (close == std::string::npos) return {};
-  return body.substr(open + 1, close - open - 1);
+  if (body.empty()) return {};
+  thread_local simdjson::ondemand::parser parser;
+  const simdjson::padded_string padded(body);
+  auto unread = [&](std::string_view why) {
+    spdlog::debug("payment: approved without a reference ({})", why);
+    return std::string();
+  };
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object object;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(object) != simdjson::SUCCESS)
+    return unread("the answer is not a JSON object");
+  std::string reference;
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return unread("the answer is not valid JSON");
+    if (key != "reference") continue;
+    std::string_view text;
+    if (field.value().get_string().get(text) != simdjson::SUCCESS) return unread("\"reference\" is not a string");
+    reference = text;
+  }
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return unread("the answer is not valid JSON");
+  if (reference.empty()) return unread("no \"reference\" in the answer");
+  return reference;
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
 // The payment gate over HTTP. Contract with the payment service:
 //   POST {url}  {"idempotencyKey", "sender", "receiver", "units"}
-//   2xx -> approved (a "reference" string in the JSON answer is kept in Sent)
+//   2xx -> approved; when the body is a JSON object whose "reference" is a string, it is
+//          kept in Sent (any other body approves without a reference)
 //   402 -> declined
 //   anything else, a refused connection or no answer within the timeout -> unavailable
 // Calls run on the gate's own threads, never the caller's; a circuit breaker refuses

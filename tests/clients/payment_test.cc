@@ -178,3 +178,40 @@ TEST_CASE("payment cancel() answers queued calls unavailable at once while the c
   CHECK(first_answer.get().outcome == commands::PaymentDecision::Outcome::approved);  // it was under way
   CHECK(service.count() == 1);
 }
+
+TEST_CASE("the payment reference is read from the reply as JSON: only a string at the top of an object counts") {
+  struct Case {
+    std::string body, reference;
+  };
+  const Case cases[] = {
+      {R"({"reference":"pay-42"})", "pay-42"},
+      {R"({"note":"\"reference\": \"fake\"","reference":"ref-42"})", "ref-42"},  // a key inside a string
+      {R"({"kind":"reference","id":"x-1","reference":"ref-43"})", "ref-43"},     // the word as a value first
+      {R"({"reference":"a\"b\u00e9"})", "a\"bé"},                                // escapes are decoded
+      {R"({"reference": 7})", ""},                                               // not a string
+      {R"({"receipt":{"reference":"inner"}})", ""},                              // not at the top
+      {R"(["reference","x"])", ""},                                              // not an object
+      {"", ""},                                                                  // no body
+      {"reference: x", ""},                                                      // not JSON
+      {R"({"reference":"r-1"} {"reference":"r-2"})", ""},                        // more than one document
+  };
+  std::atomic<std::size_t> at{0};
+  testing::StandIn service([&](const server::HttpRequest&) {
+    server::HttpResponse r;
+    r.body = cases[at].body;
+    return r;
+  });
+  clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), fast_options());
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    CAPTURE(cases[i].body);
+    at = i;
+    std::promise<commands::PaymentDecision> decided;
+    auto decision = decided.get_future();
+    gate.authorize({"k-" + std::to_string(i), "01012345678", "01099998888", 1},
+                   [&](auto d) { decided.set_value(std::move(d)); });
+    REQUIRE(decision.wait_for(5s) == std::future_status::ready);
+    const auto d = decision.get();
+    CHECK(d.outcome == commands::PaymentDecision::Outcome::approved);  // a 2xx approves, whatever its body
+    CHECK(d.reference == cases[i].reference);
+  }
+}
