@@ -6,9 +6,10 @@
 #include <cstdio>
 #include <future>
 #include <thread>
-#include <chrono>
+#include <vector>
 
 #include "app/engine.h"
+#include "clients/client_metrics.h"
 #include "clients/http_payment_gate.h"
 #include "clients/webhook_alarm_sink.h"
 #include "server/api.h"
@@ -64,23 +65,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   server::Metrics metrics;
-  auto breaker_lines = [](std::string& out, const char* who, const clients::CircuitBreaker& b, std::uint64_t calls,
-                          std::uint64_t failures) {
-    out += "mailbox_client_calls_total{client=\"" + std::string(who) + "\"} " + std::to_string(calls) + "\n";
-    out += "mailbox_client_failures_total{client=\"" + std::string(who) + "\"} " + std::to_string(failures) + "\n";
-    out += "mailbox_client_breaker_open{client=\"" + std::string(who) + "\"} " +
-           (b.state() == clients::CircuitBreaker::State::closed ? "0" : "1") + "\n";
-    out += "mailbox_client_breaker_opened_total{client=\"" + std::string(who) + "\"} " +
-           std::to_string(b.times_opened()) + "\n";
-  };
-  if (payment)
+  if (payment || webhook)
     metrics.add_source([&](std::string& out) {
-      breaker_lines(out, "payment", payment->breaker(), payment->calls(), payment->failures());
-    });
-  if (webhook)
-    metrics.add_source([&](std::string& out) {
-      breaker_lines(out, "alarm-webhook", webhook->breaker(), webhook->calls(), webhook->failures());
-      out += "mailbox_client_retries_total{client=\"alarm-webhook\"} " + std::to_string(webhook->retries()) + "\n";
+      std::vector<clients::ClientStats> stats;
+      if (payment) stats.push_back(clients::stats_of(*payment));
+      if (webhook) stats.push_back(clients::stats_of(*webhook));
+      clients::append_client_metrics(out, stats);
     });
   std::unique_ptr<server::Api> api;
   server::HttpServer http(config.http, [&api](server::HttpRequest req, server::Respond respond) {

@@ -54,6 +54,8 @@ TEST_CASE("readyz is 503 while the readmails side catches up at start, then 200,
   // Ready although the alarm policy cannot deliver anything.
   auto metrics = testing::http_call(server.port, "GET", "/metrics").body;
   CHECK(metrics.find("mailbox_alarms_delivered_total 0") != std::string::npos);
+  CHECK(metrics.find("# TYPE mailbox_client_calls_total counter") != std::string::npos);  // the webhook's lines
+  CHECK(metrics.find("mailbox_client_calls_total{client=\"alarm-webhook\"}") != std::string::npos);
   CHECK(testing::http_call(server.port, "GET", "/readyz").status == 200);
   server.process->kill();
 }
