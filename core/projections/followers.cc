@@ -162,4 +162,12 @@ void Followers::stop(std::string_view name) {
     if (view.host->name() == name) view.host->stop();
 }
 
+Status Followers::start(std::string_view name) {
+  for (auto& runner : runners_)
+    if (runner->name() == name) return runner->start();
+  for (auto& view : view_list_)
+    if (view.host->name() == name) return view.host->start();
+  return eventstore::fail(Code::not_found, "no follower named '" + std::string(name) + "'");
+}
+
 }  // namespace mailbox::projections

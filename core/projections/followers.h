@@ -96,8 +96,10 @@ class Followers {
   // Blocks until the follower named so has handled `position` (not what it caused), or
   // the timeout passes; false for an unknown name.
   bool wait_handled(std::string_view name, std::uint64_t position, std::chrono::milliseconds timeout) const;
-  // Stops one follower (tools and tests: a follower held back, as a stuck one would be).
+  // Stops one follower, and starts it again (tools and tests: a follower held back, as
+  // a stuck one would be). start errors: not_found for an unknown name, or its own.
   void stop(std::string_view name);
+  Status start(std::string_view name);
 
  private:
   struct View {

@@ -14,6 +14,7 @@ PolicyRunner::PolicyRunner(eventstore::EventStore& log, Policy& policy, PolicyOp
 PolicyRunner::~PolicyRunner() { stop(); }
 
 Status PolicyRunner::start() {
+  if (thread_.joinable()) return {};  // running already
   auto cp = log_.checkpoint(policy_.name());
   if (!cp) return std::unexpected(cp.error());
   state_.position().advance(cp->value_or(0));

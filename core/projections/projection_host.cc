@@ -33,6 +33,7 @@ void ProjectionHost::set_host_error(std::optional<eventstore::Error> e) {
 Status ProjectionHost::start() {
   std::lock_guard lock(mutex_);
   stopped_ = false;
+  if (worker_) return {};  // running already
   auto generation = views_.active_generation(projection_.name());
   if (!generation) {
     set_host_error(generation.error());

@@ -46,7 +46,7 @@ TEST_CASE("an alarm the sink rejects is dead-lettered with the sink's reason and
   f.sink.set_reject("poison");
   std::uint64_t last = 0;
   for (const char* text : {"one", "poison pill", "three"}) last = f.send("01012345678", "01099998888", text).position;
-  REQUIRE(f.engine->wait_alarms(last, 5s));
+  REQUIRE(f.engine->wait_visible("alarms", last, 5s));
 
   auto dead = f.engine->alarms().dead_letters(10, "").value();
   REQUIRE(dead.items.size() == 2);  // both alarms of the poison message
@@ -55,7 +55,7 @@ TEST_CASE("an alarm the sink rejects is dead-lettered with the sink's reason and
     CHECK(row.attempts == static_cast<std::uint64_t>(testing::RecordingSink::kRejectAttempts));
     CHECK(row.alarm.channel == "test");
   }
-  CHECK(f.engine->alarms_dead_lettered() == 2);
-  CHECK(f.engine->alarms_delivered() == 4);
+  CHECK(testing::policy_counter(*f.engine, "alarm-policy", "alarms_dead_lettered_total") == 2);
+  CHECK(testing::policy_counter(*f.engine, "alarm-policy", "alarms_delivered_total") == 4);
   CHECK(f.sink.delivered().size() == 4);
 }

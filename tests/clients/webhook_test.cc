@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "clients/webhook_alarm_sink.h"
+#include "tests/support/engine_fixture.h"
 #include "tests/support/hold.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mailboxd_process.h"
@@ -120,10 +121,7 @@ TEST_CASE("a webhook refusing, hanging or failing while 5000 messages are sent d
     delivered.insert(id);
   }
   CHECK(delivered == logged);
-  const auto alarm_policy = s.engine->followers().status("alarm-policy");
-  REQUIRE(alarm_policy.has_value());
-  for (const auto& counter : alarm_policy->counters)
-    if (counter.name == "alarms_dead_lettered_total") CHECK(counter.value == 0);
+  CHECK(testing::policy_counter(*s.engine, "alarm-policy", "alarms_dead_lettered_total") == 0);
 }
 
 TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its attempts while the others flow") {
@@ -256,23 +254,23 @@ TEST_CASE("with the webhook hanging, cancel() lets the alarm policy's runner sto
   options.timeout = 10s;
   clients::WebhookAlarmSink sink(*clients::Url::parse(webhook.url("/alarms")), options);
   testing::TestServer s({}, nullptr, &sink);
-  s.engine->alarm_policy().stop();  // so that its first batch holds all ten alarms
+  s.engine->followers().stop("alarm-policy");  // so that its first batch holds all ten alarms
   std::uint64_t last = 0;
   for (int i = 0; i < 5; ++i)
     last = s.engine->send().send_and_wait({"01012345678", "01099998888", "m" + std::to_string(i), std::nullopt})
                .value()
                .position;
-  REQUIRE(s.engine->wait_readmails(last, 5s));
-  REQUIRE(s.engine->alarm_policy().start());
+  REQUIRE(s.engine->wait_visible("readmails", last, 5s));
+  REQUIRE(s.engine->followers().start("alarm-policy").has_value());
   REQUIRE_MESSAGE(hang.wait_arrived(4, 5s), "the alarms did not reach the webhook");
 
   const auto cancelled_at = std::chrono::steady_clock::now();
   sink.cancel();
-  auto stopping = std::async(std::launch::async, [&] { s.engine->alarm_policy().stop(); });
+  auto stopping = std::async(std::launch::async, [&] { s.engine->followers().stop("alarm-policy"); });
   const bool stopped = stopping.wait_until(cancelled_at + 500ms) == std::future_status::ready;
   if (!stopped) hang.release();
   REQUIRE_MESSAGE(stopped, "the alarm policy's runner still running 500 ms after cancel(), the webhook hanging");
-  CHECK(s.engine->alarms_delivered() == 0);  // nothing was answered before the cancel
-  CHECK(!s.engine->alarm_policy().state().error());
+  CHECK(testing::policy_counter(*s.engine, "alarm-policy", "alarms_delivered_total") == 0);  // nothing was answered before the cancel
+  CHECK(!s.engine->followers().status("alarm-policy")->error);
   hang.release();
 }

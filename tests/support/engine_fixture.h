@@ -11,6 +11,15 @@
 
 namespace mailbox::testing {
 
+// A policy's counter (Policy::counters) as the engine reports it; throws when missing.
+inline std::uint64_t policy_counter(app::Engine& engine, std::string_view policy, std::string_view counter) {
+  const auto status = engine.followers().status(policy);
+  if (status)
+    for (const auto& c : status->counters)
+      if (c.name == counter) return c.value;
+  throw std::runtime_error("no counter " + std::string(counter) + " of " + std::string(policy));
+}
+
 struct EngineFixture {
   TempDir dir;
   RecordingSink sink;
