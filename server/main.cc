@@ -113,13 +113,13 @@ int main(int argc, char** argv) {
   }).detach();
   spdlog::info("shutting down: draining connections (at most {} ms)", config.drain_timeout.count());
   api->drain();
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  if (!http.drain(left * 3 / 4)) spdlog::warn("some connections did not close in time");
-  // What still waits on another service is answered at once (payment: unavailable;
-  // alarms: retry, so the alarm policy stops without waiting for its batch); a call in
-  // progress ends within its own timeout, in the background.
+  // What still waits on another service is answered at once (payment: unavailable, so
+  // its request is answered; alarms: retry, so the alarm policy stops without waiting
+  // for its batch); a call in progress ends within its own timeout, in the background.
   if (payment) payment->cancel();
   if (webhook) webhook->cancel();
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (!http.drain(left * 3 / 4)) spdlog::warn("some connections did not close in time");
   (*engine)->stop();
   http.stop();
   api.reset();

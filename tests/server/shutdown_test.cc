@@ -11,8 +11,10 @@
 
 #include "app/engine.h"
 #include "tests/support/eventually.h"
-#include "tests/support/eventually.h"
+#include "tests/support/hold.h"
 #include "tests/support/http_client.h"
+#include "tests/support/mailboxd_process.h"
+#include "tests/support/stand_in.h"
 #include "tests/support/temp_dir.h"
 
 using namespace mailbox;
@@ -128,4 +130,71 @@ TEST_CASE("SIGTERM with requests in flight: mailboxd exits 0 in time, and every 
     CAPTURE(id);
     CHECK(engine->log().stream_version(app::message_stream(id)).value() >= 1);
   }
+}
+
+TEST_CASE("SIGTERM exits within --drain-timeout-ms with a rebuild running, a webhook hanging, live tails and payment calls waiting") {
+  TempDir dir;
+  {
+    // A log long enough that a rebuild of the views runs for a while; each Saved calls
+    // for an alarm, which the hanging webhook will hold.
+    auto log = std::move(eventstore::EventStore::open(dir.sub("log")).value());
+    for (int batch = 0; batch < 60; ++batch) {
+      std::vector<eventstore::NewEvent> events;
+      for (int i = 0; i < 1000; ++i) {
+        const std::string id = std::to_string(batch) + "-" + std::to_string(i);
+        events.push_back(app::to_new_event(app::Saved{id, "01012345678", "0109999" + std::to_string(1000 + i % 500),
+                                                      "text " + id, app::now_us()}));
+      }
+      REQUIRE(log->append("prefill-" + std::to_string(batch), eventstore::ExpectedVersion::any(), std::move(events))
+                  .has_value());
+    }
+  }
+  testing::Hold webhook_hang(60s), payment_hang(60s);
+  testing::StandIn webhook([&](const server::HttpRequest&) {
+    webhook_hang.hold();
+    return server::HttpResponse{};
+  }, 20);
+  testing::StandIn payment([&](const server::HttpRequest&) {
+    payment_hang.hold();
+    return server::HttpResponse{};
+  }, 20);
+  constexpr auto kDrain = 4000ms;
+  auto server = testing::start_mailboxd(
+      MAILBOXD_PATH, {"--data", dir.str(), "--alarm-webhook", webhook.url("/alarms"), "--payment-url",
+                      payment.url("/pay"), "--payment-timeout-ms", "1000", "--drain-timeout-ms",
+                      std::to_string(kDrain.count())});
+  REQUIRE_MESSAGE(testing::eventually([&] { return testing::http_call(server.port, "GET", "/readyz").status == 200; },
+                                      60s, 20ms),
+                  "mailboxd never became ready");
+  REQUIRE_MESSAGE(webhook_hang.wait_arrived(1, 10s), "no alarm reached the webhook");
+
+  // Live tails, sends waiting on the payment service, and a rebuild, all in flight.
+  std::vector<std::unique_ptr<HttpConnection>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(std::make_unique<HttpConnection>(server.port));
+    open.back()->send_raw(HttpConnection::request("GET", "/events/live"));
+  }
+  for (int i = 0; i < 40; ++i) {  // more than the payment gate's threads: most are queued
+    open.push_back(std::make_unique<HttpConnection>(server.port));
+    open.back()->send_raw(HttpConnection::request(
+        "POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":"paid )" + std::to_string(i) + R"("})"));
+  }
+  REQUIRE_MESSAGE(payment_hang.wait_arrived(1, 10s), "no payment call was made");
+  open.push_back(std::make_unique<HttpConnection>(server.port));
+  open.back()->send_raw(HttpConnection::request("POST", "/admin/rebuild?view=all"));
+  REQUIRE(testing::eventually([&] {
+    return testing::http_call(server.port, "GET", "/metrics").body.find("POST /admin/rebuild") == std::string::npos;
+  }, 1s));  // the rebuild has not answered yet
+
+  const auto signalled = std::chrono::steady_clock::now();
+  server.process->signal(SIGTERM);
+  const auto result = server.process->wait(kDrain + 5s);
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  MESSAGE("exited after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < kDrain + 500ms);
+  CHECK_MESSAGE(result.exit_code == 0, result.out << result.err);
+  CHECK(result.out.find("exiting now") == std::string::npos);
+  CHECK(result.out.find("stopped") != std::string::npos);
+  webhook_hang.release();
+  payment_hang.release();
 }

@@ -78,6 +78,7 @@ class ChildProcess {
   }
 
   void kill() { ::kill(pid_, SIGKILL); }
+  void signal(int sig) { ::kill(pid_, sig); }
 
  private:
   // Reads what is available; false when nothing was read.
