@@ -1,5 +1,7 @@
 #include "app/commands/redrive_alarm.h"
 
+#include <future>
+
 #include "app/commands/alarm_policy.h"
 #include "app/commands/message_history.h"
 #include "app/commands/utf8.h"
@@ -56,6 +58,13 @@ void RedriveHandler::redrive(RedriveAlarm command, Done done) {
                       if (!r) return done(std::unexpected(r.error()));
                       done(r->first_position);
                     });
+}
+
+app::Result<std::uint64_t> RedriveHandler::redrive_and_wait(RedriveAlarm command) {
+  std::promise<app::Result<std::uint64_t>> promise;
+  auto future = promise.get_future();
+  redrive(std::move(command), [&promise](app::Result<std::uint64_t> r) { promise.set_value(std::move(r)); });
+  return future.get();
 }
 
 }  // namespace mailbox::commands

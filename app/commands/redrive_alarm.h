@@ -31,6 +31,7 @@ class RedriveHandler {
   // since), failed_precondition (redrive_pending: asked for already and not answered
   // yet), unavailable.
   void redrive(RedriveAlarm command, Done done);
+  app::Result<std::uint64_t> redrive_and_wait(RedriveAlarm command);
 
  private:
   eventstore::EventStore& log_;
