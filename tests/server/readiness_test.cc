@@ -4,6 +4,8 @@
 
 #include "app/engine.h"
 #include "tests/support/eventually.h"
+#include "tests/support/faulty_file_system.h"
+#include "tests/support/test_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mailboxd_process.h"
 #include "tests/support/temp_dir.h"
@@ -58,4 +60,45 @@ TEST_CASE("readyz is 503 while the readmails side catches up at start, then 200,
   CHECK(metrics.find("mailbox_client_calls_total{client=\"alarm-webhook\"}") != std::string::npos);
   CHECK(testing::http_call(server.port, "GET", "/readyz").status == 200);
   server.process->kill();
+}
+
+TEST_CASE("a failed storage write makes /readyz 503 storage_failed, sends 503 storage_failed, and the log's gauge 0") {
+  auto [fs, env] = testing::FaultyFileSystem::make();
+  testing::TestServer s({}, nullptr, nullptr, env.get());
+  const std::string body = R"({"user":"01012345678","receiver":"01099998888","text":"hi"})";
+  REQUIRE(testing::http_call(s.port(), "POST", "/mobiles", body).status == 201);
+  CHECK(testing::http_call(s.port(), "GET", "/readyz").status == 200);
+
+  fs->fail_wal_writes(true);
+  auto refused = testing::http_call(s.port(), "POST", "/mobiles", body);
+  CHECK(refused.status == 503);
+  fs->fail_wal_writes(false);
+  auto later = testing::http_call(s.port(), "POST", "/mobiles", body);
+  CHECK(later.status == 503);
+  CHECK(later.body.find("\"code\":\"storage_failed\"") != std::string::npos);
+  CHECK(later.header("retry-after") == "1");
+  auto ready = testing::http_call(s.port(), "GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.body.find("\"code\":\"storage_failed\"") != std::string::npos);
+  CHECK(ready.body.find("\"reason\":") != std::string::npos);
+  auto metrics = testing::http_call(s.port(), "GET", "/metrics").body;
+  CHECK(metrics.find("mailbox_component_up{component=\"log\"} 0") != std::string::npos);
+  CHECK(metrics.find("mailbox_component_up{component=\"readmails\"} 1") != std::string::npos);
+}
+
+TEST_CASE("a view halted by an event it cannot read makes /readyz 503 view_failed, and its gauge 0") {
+  testing::TestServer s;
+  REQUIRE(testing::http_call(s.port(), "GET", "/readyz").status == 200);
+  // A Read whose payload is not a Read: the readmails view cannot apply it, and halts.
+  eventstore::NewEvent broken;
+  broken.type = "Read";
+  broken.payload = "not a flatbuffer";
+  REQUIRE(s.engine->log().append("message-broken", eventstore::ExpectedVersion::any(), {broken}).has_value());
+  REQUIRE(testing::eventually([&] { return testing::http_call(s.port(), "GET", "/readyz").status == 503; }));
+  auto ready = testing::http_call(s.port(), "GET", "/readyz");
+  CHECK(ready.body.find("\"code\":\"view_failed\"") != std::string::npos);
+  CHECK(ready.body.find("readmails") != std::string::npos);
+  auto metrics = testing::http_call(s.port(), "GET", "/metrics").body;
+  CHECK(metrics.find("mailbox_component_up{component=\"readmails\"} 0") != std::string::npos);
+  CHECK(metrics.find("mailbox_component_up{component=\"log\"} 1") != std::string::npos);
 }

@@ -15,9 +15,11 @@ namespace mailbox::testing {
 
 class TestServer {
  public:
+  // env: the file system the databases write through (null: the real one).
   explicit TestServer(server::ServerOptions http = {}, commands::PaymentGate* payment = nullptr,
-                      commands::AlarmSink* alarms = nullptr) {
+                      commands::AlarmSink* alarms = nullptr, rocksdb::Env* env = nullptr) {
     app::EngineOptions options;
+    options.store.env = env;
     options.data_dir = dir.str();
     options.alarm_sink = alarms ? alarms : &sink;
     options.payment_gate = payment;
