@@ -1,6 +1,5 @@
 #pragma once
-// The one JSON encoder per mailbox event, used by the HTTP API, the replay tool and the
-// Kafka mirror alike.
+// The one JSON encoder per mailbox event, used by the HTTP API and the replay tool alike.
 
 #include <string>
 
