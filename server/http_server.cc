@@ -190,8 +190,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void start_stream(HttpResponse r) {
     state_ = State::streaming;
     stream_body_ = r.stream;
-    std::string head = "HTTP/1.1 " + std::to_string(r.status) + " OK\r\nServer: mailboxd\r\nContent-Type: " +
-                       r.content_type + "\r\n";
+    std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                       std::string(http::obsolete_reason(static_cast<http::status>(r.status))) +
+                       "\r\nServer: mailboxd\r\nContent-Type: " + r.content_type + "\r\n";
     for (auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
     head += "Connection: close\r\n\r\n";
     write_chunk(std::make_shared<std::string>(std::move(head)));
@@ -268,11 +269,13 @@ void HttpServer::Impl::accept() {
       // Over the limit: a short 503 and close, so that the client knows why.
       metrics.connection_refused();
       auto sock = std::make_shared<tcp::socket>(std::move(socket));
-      const std::string json = to_http(std::unexpected(problem("overloaded", "too many connections; try again"))).body;
-      auto body = std::make_shared<std::string>(
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
-          "Connection: close\r\nContent-Length: " +
-          std::to_string(json.size()) + "\r\n\r\n" + json);
+      const HttpResponse r = to_http(std::unexpected(problem("overloaded", "too many connections; try again")));
+      std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                         std::string(http::obsolete_reason(static_cast<http::status>(r.status))) +
+                         "\r\nContent-Type: " + r.content_type + "\r\n";
+      for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
+      auto body = std::make_shared<std::string>(head + "Connection: close\r\nContent-Length: " +
+                                                std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
       asio::async_write(*sock, asio::buffer(*body), [sock, body](beast::error_code, std::size_t) {
         beast::error_code ignored;
         sock->shutdown(tcp::socket::shutdown_both, ignored);
