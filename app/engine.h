@@ -110,12 +110,11 @@ class Engine {
   std::vector<std::string> view_names() const;
   EngineStatus status() const;
 
-  // ---- For tests and tools that drive the parts directly (not the server) ----------
-  eventstore::EventStore& log() { return *log_; }
-  projections::ViewStore& views() { return *views_; }
-  projections::Followers& followers() { return followers_; }
-
  private:
+  // Tests reach the parts (the log, the views, the followers) through EngineParts
+  // (tests/support/engine_parts.h); nothing else does, the server least of all.
+  friend struct EngineParts;
+
   Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> log,
          std::unique_ptr<projections::ViewStore> views);
 

@@ -9,6 +9,7 @@
 
 #include "app/commands/payment_gate.h"
 #include "app/engine.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/engine_fixture.h"
 #include "tests/support/eventually.h"
 #include "tests/support/events.h"
@@ -41,7 +42,7 @@ std::vector<R> at_once(int n, F fn) {
 
 std::size_t count_type(app::Engine& engine, const std::string& stream, const std::string& type) {
   std::size_t n = 0;
-  const auto events = engine.log().read_stream(stream, 1, 100000).value();  // kept: not a temporary's member
+  const auto events = testing::log_of(engine).read_stream(stream, 1, 100000).value();  // kept: not a temporary's member
   for (const auto& e : events) n += e.type == type;
   return n;
 }
@@ -60,7 +61,7 @@ TEST_CASE("of concurrent redrives of one dead letter exactly one is stored, the 
   REQUIRE(f.engine->wait_visible("alarms", sent.position, 5s));
   const auto dead = dead_letters(*f.engine);
   REQUIRE(dead.size() == 2);
-  f.engine->followers().stop("alarm-policy");  // nobody answers the request meanwhile
+  testing::followers_of(*f.engine).stop("alarm-policy");  // nobody answers the request meanwhile
 
   using Outcome = app::Result<std::uint64_t>;
   auto results = at_once<Outcome>(8, [&] {
@@ -81,7 +82,7 @@ TEST_CASE("of concurrent redrives of one dead letter exactly one is stored, the 
 
 TEST_CASE("a dead letter past the first thousand events of its message's stream is found and redriven") {
   testing::EngineFixture f;
-  f.engine->followers().stop("alarm-policy");
+  testing::followers_of(*f.engine).stop("alarm-policy");
   auto sent = f.send("01012345678", "01099998888", "poison, later");
   REQUIRE(f.engine->wait_visible("readmails", sent.position, 5s));
   // 1,200 events of the message's stream before its alarms are handled.
@@ -92,11 +93,11 @@ TEST_CASE("a dead letter past the first thousand events of its message's stream 
       filler.push_back(app::to_new_event(app::AlarmRedriveRequested{"other-" + std::to_string(batch * 100 + i),
                                                                     sent.sent.message_id, "01000000000",
                                                                     app::AlarmKind::sent, "x", app::now_us()}));
-    REQUIRE(f.engine->log().append(stream, eventstore::ExpectedVersion::any(), std::move(filler)).has_value());
+    REQUIRE(testing::log_of(*f.engine).append(stream, eventstore::ExpectedVersion::any(), std::move(filler)).has_value());
   }
   f.sink.set_reject("poison");
-  f.engine->followers().stop("alarm-policy");
-  REQUIRE(f.engine->followers().start("alarm-policy").has_value());
+  testing::followers_of(*f.engine).stop("alarm-policy");
+  REQUIRE(testing::followers_of(*f.engine).start("alarm-policy").has_value());
   REQUIRE(testing::eventually([&] { return dead_letters(*f.engine).size() == 2; }));
   // Every filler request is answered (dead-lettered or delivered) too; whatever: the
   // dead letter of the real alarm is past version 1,000 and is found.

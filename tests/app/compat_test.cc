@@ -8,6 +8,7 @@
 #include "app/catalog.h"
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/view_dump.h"
@@ -33,7 +34,7 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   options.alarm_sink = &sink;
   auto engine = app::Engine::open(options);
   REQUIRE_MESSAGE(engine.has_value(), engine.error().message);
-  auto& log = (*engine)->log();
+  auto& log = testing::log_of(*(*engine));
   REQUIRE(log.head() == 19);
 
   // Every event decodes, and the log holds what was written.
@@ -72,7 +73,7 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   auto scratch = projections::ViewStore::open(scratch_dir.str()).value();
   for (const auto& entry : app::views()) {
     const auto p = entry.make();
-    auto& views = (*engine)->views();
+    auto& views = testing::views_of(*(*engine));
     const auto generation = views.active_generation(p->name()).value();
     CHECK(views.checkpoint(p->name(), generation).value() == 19);
     auto fresh = projections::build_generation(log, *scratch, *p, 19);

@@ -9,6 +9,7 @@
 #include "app/catalog.h"
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/view_dump.h"
@@ -38,7 +39,7 @@ void fill(const std::string& dir) {
   }
   for (int i = 0; i < 512; ++i) slots.acquire();
   REQUIRE(failures == 0);
-  REQUIRE(engine->log().head() == kMessages);
+  REQUIRE(testing::log_of(*engine).head() == kMessages);
 }
 
 struct Counts {
@@ -50,7 +51,7 @@ Counts check_consistent(const std::string& dir) {
   app::EngineOptions options;
   options.data_dir = dir;
   auto engine = std::move(app::Engine::open(options).value());
-  auto& log = engine->log();
+  auto& log = testing::log_of(*engine);
   const std::uint64_t mailbox_cp = log.checkpoint("mailbox-policy").value().value_or(0);
   const std::uint64_t alarm_cp = log.checkpoint("alarm-policy").value().value_or(0);
 
@@ -98,7 +99,7 @@ Counts check_consistent(const std::string& dir) {
   // Each view equals a fresh build from the log up to the view's own checkpoint.
   for (const auto& entry : app::views()) {
     const auto p = entry.make();
-    auto& views = engine->views();
+    auto& views = testing::views_of(*engine);
     const auto generation = views.active_generation(p->name()).value();
     const std::uint64_t cp = views.checkpoint(p->name(), generation).value();
     auto fresh = projections::build_generation(log, views, *p, cp);

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "app/engine.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/engine_fixture.h"
 
 using namespace mailbox;
@@ -47,7 +48,7 @@ TEST_CASE("a sent message is saved to the receiver's mailbox and alarms both sid
   CHECK(delivered[0].alarm_id == to_sender.items[0].alarm_id);
 
   // The message's stream tells its whole story.
-  auto stream = f.engine->log().read_stream(app::message_stream(sent.sent.message_id), 1, 10).value();
+  auto stream = testing::log_of(*f.engine).read_stream(app::message_stream(sent.sent.message_id), 1, 10).value();
   std::multiset<std::string> types;
   for (const auto& e : stream) types.insert(e.type);
   CHECK(types == std::multiset<std::string>{"Sent", "Saved", "Alarmed", "Alarmed"});
@@ -80,7 +81,7 @@ TEST_CASE("only the receiver marks a delivered message read, once") {
   CHECK(again->already_read);
   CHECK(again->position == first->position);
 
-  REQUIRE(f.engine->followers().wait_handled("readmails", first->position, 5s));
+  REQUIRE(testing::followers_of(*f.engine).wait_handled("readmails", first->position, 5s));
   CHECK(f.engine->readmails().by_id(id).value()->read);
   CHECK(f.engine->readmails().unread_count("01099998888").value() == 0);
 }
@@ -106,7 +107,7 @@ TEST_CASE("a send with an idempotency key is stored once, and the key with anoth
 
   REQUIRE(f.engine->wait_visible("readmails", other.position, 5s));
   CHECK(f.engine->readmails().for_receiver("01099998888", 10, "").value().items.size() == 2);
-  CHECK(f.engine->log().head() >= 2);
+  CHECK(testing::log_of(*f.engine).head() >= 2);
 }
 
 TEST_CASE("invalid sends are refused before anything is written") {
@@ -124,7 +125,7 @@ TEST_CASE("invalid sends are refused before anything is written") {
     CHECK(r.error().code == Code::invalid_argument);
     CHECK(r.error().field == fields[i]);
   }
-  CHECK(f.engine->log().head() == 0);
+  CHECK(testing::log_of(*f.engine).head() == 0);
 }
 
 TEST_CASE("a refusing alarm sink delays alarms only: mail is saved, alarms follow when it is back") {
@@ -142,5 +143,5 @@ TEST_CASE("a refusing alarm sink delays alarms only: mail is saved, alarms follo
   CHECK(f.engine->alarms().for_phone("01099998888", 10, "").value().items.size() == 5);
   CHECK(f.engine->alarms().for_phone("01012345678", 10, "").value().items.size() == 5);
   CHECK(f.sink.delivered().size() == 10);
-  CHECK(f.engine->followers().status("alarm-policy")->retries > 0);
+  CHECK(testing::followers_of(*f.engine).status("alarm-policy")->retries > 0);
 }

@@ -6,6 +6,7 @@
 #include "app/catalog.h"
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/view_dump.h"
@@ -58,16 +59,16 @@ TEST_CASE("an offline rebuild gives the same rows as the views built live") {
 
   for (const auto& entry : app::views()) {
     const auto projection = entry.make();
-    auto& views = engine->views();
+    auto& views = testing::views_of(*engine);
     const auto live_generation = views.active_generation(projection->name()).value();
     const auto live = dump(views, projection->name(), live_generation);
     REQUIRE(live.size() > 100);
     const int delivered = static_cast<int>(sink.delivered().size());
 
-    auto rebuilt = projections::rebuild_offline(engine->log(), views, *projection);
+    auto rebuilt = projections::rebuild_offline(testing::log_of(*engine), views, *projection);
     REQUIRE(rebuilt.has_value());
     CHECK(rebuilt->generation != live_generation);
-    CHECK(rebuilt->position == engine->log().head());
+    CHECK(rebuilt->position == testing::log_of(*engine).head());
     CHECK(views.active_generation(projection->name()).value() == rebuilt->generation);
     CHECK(dump(views, projection->name(), rebuilt->generation) == live);
     CHECK(dump(views, projection->name(), live_generation).empty());  // the old generation is gone
@@ -112,7 +113,7 @@ TEST_CASE("an online rebuild swaps views under concurrent readers, who never see
       CHECK(engine->send().send_and_wait({"01012345678", receiver, "during " + std::to_string(i), std::nullopt}).has_value());
   });
 
-  const auto before = engine->views().active_generation("readmails").value();
+  const auto before = testing::views_of(*engine).active_generation("readmails").value();
   auto first = engine->rebuild("readmails");
   REQUIRE(first.has_value());
   auto second = engine->rebuild("readmails");
@@ -126,15 +127,15 @@ TEST_CASE("an online rebuild swaps views under concurrent readers, who never see
   CHECK(queries > 0);
   CHECK(first->generation != before);
   CHECK(second->generation != first->generation);
-  CHECK(engine->views().active_generation("readmails").value() == second->generation);
+  CHECK(testing::views_of(*engine).active_generation("readmails").value() == second->generation);
 
   // Once everything is in, the live view equals a fresh build from the log.
-  REQUIRE(engine->wait_visible("readmails", engine->log().head(), 10s));
+  REQUIRE(engine->wait_visible("readmails", testing::log_of(*engine).head(), 10s));
   engine->stop();
   const auto projection = app::find_view("readmails")->make();
-  auto fresh = projections::build_generation(engine->log(), engine->views(), *projection, UINT64_MAX);
+  auto fresh = projections::build_generation(testing::log_of(*engine), testing::views_of(*engine), *projection, UINT64_MAX);
   REQUIRE(fresh.has_value());
-  CHECK(dump(engine->views(), "readmails", fresh->generation) ==
-        dump(engine->views(), "readmails", second->generation));
+  CHECK(dump(testing::views_of(*engine), "readmails", fresh->generation) ==
+        dump(testing::views_of(*engine), "readmails", second->generation));
   CHECK(engine->readmails().unread_count(receiver).value() == 400);
 }

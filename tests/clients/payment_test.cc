@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "clients/http_payment_gate.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/hold.h"
 #include "tests/support/http_client.h"
 #include "tests/support/stand_in.h"
@@ -44,7 +45,7 @@ clients::PaymentGateOptions fast_options() {
 
 std::uint64_t sent_events(app::Engine& engine) {
   std::uint64_t n = 0;
-  (void)engine.log().scan_log(1, UINT64_MAX, [&](eventstore::RecordedEvent&& e) {
+  (void)testing::log_of(engine).scan_log(1, UINT64_MAX, [&](eventstore::RecordedEvent&& e) {
     n += e.type == "Sent";
     return true;
   });
@@ -67,7 +68,7 @@ TEST_CASE("payment approve, decline, timeout and refused connection answer 201, 
   CHECK(call.body.find("\"sender\":\"01012345678\"") != std::string::npos);
   CHECK(call.body.find("\"units\":1") != std::string::npos);
   const auto first_key = std::string(*call.header("idempotency-key"));
-  auto stored = s.engine->log().read_event(1).value();
+  auto stored = testing::log_of(*s.engine).read_event(1).value();
   CHECK(std::get<app::Sent>(app::decode(stored).value()).payment_ref == "pay-42");
 
   // A retry of a stored send is answered from the log: the payment service is not

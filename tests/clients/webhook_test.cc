@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "clients/webhook_alarm_sink.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/engine_fixture.h"
 #include "tests/support/hold.h"
 #include "tests/support/http_client.h"
@@ -44,7 +45,7 @@ std::string json_field(const std::string& body, const std::string& name) {
 // Alarm ids the webhook answered 2xx for, from the stand-in's record and answers.
 std::set<std::string> alarm_ids_in_log(app::Engine& engine, const char* type = "Alarmed") {
   std::set<std::string> ids;
-  (void)engine.log().scan_log(1, UINT64_MAX, [&](eventstore::RecordedEvent&& e) {
+  (void)testing::log_of(engine).scan_log(1, UINT64_MAX, [&](eventstore::RecordedEvent&& e) {
     if (e.type == type) {
       auto d = app::decode(e).value();
       if (auto* a = std::get_if<app::Alarmed>(&d)) ids.insert(a->alarm_id);
@@ -105,7 +106,7 @@ TEST_CASE("a webhook refusing, hanging or failing while 5000 messages are sent d
   CHECK(not_created == 0);
   CHECK(reads_ok > 0);
   CHECK(reads_bad == 0);
-  const auto head_when_sent = s.engine->log().head();
+  const auto head_when_sent = testing::log_of(*s.engine).head();
   REQUIRE(s.engine->wait_visible("readmails", head_when_sent, 30s));
 
   mode = Mode::up;
@@ -162,8 +163,8 @@ TEST_CASE("an alarm the webhook rejects with 400 is dead-lettered after its atte
     if (at != std::string::npos) last_request = std::max<std::uint64_t>(last_request, std::stoull(r.body.substr(at + 11)));
   }
   REQUIRE(last_request > 0);
-  REQUIRE(s.engine->followers().wait_handled("alarm-policy", last_request, 10s));
-  REQUIRE(s.engine->followers().wait_handled("alarms", s.engine->log().head(), 10s));
+  REQUIRE(testing::followers_of(*s.engine).wait_handled("alarm-policy", last_request, 10s));
+  REQUIRE(testing::followers_of(*s.engine).wait_handled("alarms", testing::log_of(*s.engine).head(), 10s));
   auto delivered_after = alarm_ids_in_log(*s.engine, "Alarmed");
   for (const auto& id : dead_ids) CHECK(delivered_after.contains(id));
   auto empty = http_call(s.port(), "GET", "/alarms/dead-letters");
@@ -254,23 +255,23 @@ TEST_CASE("with the webhook hanging, cancel() lets the alarm policy's runner sto
   options.timeout = 10s;
   clients::WebhookAlarmSink sink(*clients::Url::parse(webhook.url("/alarms")), options);
   testing::TestServer s({}, nullptr, &sink);
-  s.engine->followers().stop("alarm-policy");  // so that its first batch holds all ten alarms
+  testing::followers_of(*s.engine).stop("alarm-policy");  // so that its first batch holds all ten alarms
   std::uint64_t last = 0;
   for (int i = 0; i < 5; ++i)
     last = s.engine->send().send_and_wait({"01012345678", "01099998888", "m" + std::to_string(i), std::nullopt})
                .value()
                .position;
   REQUIRE(s.engine->wait_visible("readmails", last, 5s));
-  REQUIRE(s.engine->followers().start("alarm-policy").has_value());
+  REQUIRE(testing::followers_of(*s.engine).start("alarm-policy").has_value());
   REQUIRE_MESSAGE(hang.wait_arrived(4, 5s), "the alarms did not reach the webhook");
 
   const auto cancelled_at = std::chrono::steady_clock::now();
   sink.cancel();
-  auto stopping = std::async(std::launch::async, [&] { s.engine->followers().stop("alarm-policy"); });
+  auto stopping = std::async(std::launch::async, [&] { testing::followers_of(*s.engine).stop("alarm-policy"); });
   const bool stopped = stopping.wait_until(cancelled_at + 500ms) == std::future_status::ready;
   if (!stopped) hang.release();
   REQUIRE_MESSAGE(stopped, "the alarm policy's runner still running 500 ms after cancel(), the webhook hanging");
   CHECK(testing::policy_counter(*s.engine, "alarm-policy", "alarms_delivered_total") == 0);  // nothing was answered before the cancel
-  CHECK(!s.engine->followers().status("alarm-policy")->error);
+  CHECK(!testing::followers_of(*s.engine).status("alarm-policy")->error);
   hang.release();
 }

@@ -9,6 +9,7 @@ endif()
 # rule: folder (relative to ROOT), regex of includes it must not have, why.
 set(rules
   "server|#include \"core/|the server talks to app only"
+  "server|EngineParts|the server reaches no part of the engine"
   "clients|#include \"core/|clients know app interfaces only"
   "tools|#include \"core/eventstore/internal/|core/eventstore's internal headers are its own"
   "app|#include \"core/eventstore/internal/|core/eventstore's internal headers are its own"

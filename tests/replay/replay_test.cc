@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/engine.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/process.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/temp_dir.h"
@@ -40,7 +41,7 @@ void fill(const std::string& dir, int messages) {
       last = engine->mark_read().mark_read_and_wait({sent->sent.message_id, sent->sent.receiver}).value().position;
     }
   }
-  REQUIRE(engine->wait_visible("readmails", engine->log().head(), 5s));
+  REQUIRE(engine->wait_visible("readmails", testing::log_of(*engine).head(), 5s));
   REQUIRE(engine->wait_visible("alarms", last, 5s));
 }
 

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include "tests/support/engine_parts.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_server.h"
 
@@ -55,7 +56,7 @@ TEST_CASE("the seed's commands work: POST /mobiles, then GET its Location and GE
   CHECK(located.header("x-stale").empty());
 
   for (int i = 0; i < 2; ++i) REQUIRE(send(s.port(), "01012345678", "01099998888", "more").status == 201);
-  REQUIRE(s.engine->wait_visible("readmails", s.engine->log().head(), 5s));
+  REQUIRE(s.engine->wait_visible("readmails", testing::log_of(*s.engine).head(), 5s));
   auto list = http_call(s.port(), "GET", "/readmails?limit=2");
   REQUIRE(list.status == 200);
   auto doc = parse(parser, list);
@@ -122,7 +123,7 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
   simdjson::dom::parser parser;
   REQUIRE(send(s.port(), "01012345678", "01099998888", "first").status == 201);
   REQUIRE(s.engine->wait_visible("alarms", 1, 5s));
-  const std::uint64_t head = s.engine->log().head();
+  const std::uint64_t head = testing::log_of(*s.engine).head();
 
   struct Case {
     std::string method, target, body;
@@ -177,16 +178,16 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
   auto id = str(parse(parser, http_call(s.port(), "GET", "/readmails")).at_pointer("/_embedded/readmails/0").value(), "id");
   auto stranger = http_call(s.port(), "POST", "/readmails/" + id + "/read", R"({"receiver":"01000000000"})");
   CHECK(stranger.status == 403);
-  CHECK(s.engine->log().head() == head);
+  CHECK(testing::log_of(*s.engine).head() == head);
 
   // Not yet in the mailbox (409): the mailbox policy is stopped, so no Saved comes.
-  s.engine->followers().stop("mailbox-policy");
+  testing::followers_of(*s.engine).stop("mailbox-policy");
   auto pending = send(s.port(), "01012345678", "01099998888", "stuck");
   REQUIRE(pending.status == 201);
   const std::string stuck = str(parse(parser, pending), "id");
   auto early = http_call(s.port(), "POST", "/readmails/" + stuck + "/read", R"({"receiver":"01099998888"})");
   CHECK(early.status == 409);
-  const auto stream = s.engine->log().read_stream(app::message_stream(stuck), 1, 10).value();
+  const auto stream = testing::log_of(*s.engine).read_stream(app::message_stream(stuck), 1, 10).value();
   for (const auto& e : stream) CHECK(e.type != "Read");  // the refusal wrote nothing
 }
 
@@ -196,16 +197,16 @@ TEST_CASE("an Idempotency-Key retry returns the same 201 body and appends nothin
   auto first = send(s.port(), "01012345678", "01099998888", "once", key);
   REQUIRE(first.status == 201);
   REQUIRE(s.engine->wait_visible("alarms", 1, 5s));  // the policies have added what they add
-  const std::uint64_t head = s.engine->log().head();
+  const std::uint64_t head = testing::log_of(*s.engine).head();
   auto retry = send(s.port(), "01012345678", "01099998888", "once", key);
   CHECK(retry.status == 201);
   CHECK(retry.body == first.body);
   CHECK(retry.header("location") == first.header("location"));
-  CHECK(s.engine->log().head() == head);
+  CHECK(testing::log_of(*s.engine).head() == head);
   auto changed = send(s.port(), "01012345678", "01099998888", "twice", key);
   CHECK(changed.status == 422);
   CHECK(changed.body.find("Idempotency-Key") != std::string::npos);
-  CHECK(s.engine->log().head() == head);
+  CHECK(testing::log_of(*s.engine).head() == head);
 }
 
 TEST_CASE("min_position waits for the view, past wait_ms the answer says X-Stale, and a stalled alarm channel delays nothing") {
@@ -227,7 +228,7 @@ TEST_CASE("min_position waits for the view, past wait_ms the answer says X-Stale
   CHECK(std::chrono::steady_clock::now() - started >= 200ms);
 
   // With the mailbox policy stopped, readmails cannot catch up either.
-  s.engine->followers().stop("mailbox-policy");
+  testing::followers_of(*s.engine).stop("mailbox-policy");
   auto stuck = send(s.port(), "01012345678", "01099998888", "stuck");
   const auto stuck_pos = parse(parser, stuck)["position"].get_uint64().value();
   auto stale = http_call(s.port(), "GET",

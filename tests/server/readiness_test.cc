@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "app/engine.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/eventually.h"
 #include "tests/support/faulty_file_system.h"
 #include "tests/support/test_server.h"
@@ -93,7 +94,7 @@ TEST_CASE("a view halted by an event it cannot read makes /readyz 503 view_faile
   eventstore::NewEvent broken;
   broken.type = "Read";
   broken.payload = "not a flatbuffer";
-  REQUIRE(s.engine->log().append("message-broken", eventstore::ExpectedVersion::any(), {broken}).has_value());
+  REQUIRE(testing::log_of(*s.engine).append("message-broken", eventstore::ExpectedVersion::any(), {broken}).has_value());
   REQUIRE(testing::eventually([&] { return testing::http_call(s.port(), "GET", "/readyz").status == 503; }));
   auto ready = testing::http_call(s.port(), "GET", "/readyz");
   CHECK(ready.body.find("\"code\":\"view_failed\"") != std::string::npos);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/engine.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/eventually.h"
 #include "tests/support/hold.h"
 #include "tests/support/http_client.h"
@@ -128,7 +129,7 @@ TEST_CASE("SIGTERM with requests in flight: mailboxd exits 0 in time, and every 
   REQUIRE(accepted.size() >= 200);
   for (const auto& id : accepted) {
     CAPTURE(id);
-    CHECK(engine->log().stream_version(app::message_stream(id)).value() >= 1);
+    CHECK(testing::log_of(*engine).stream_version(app::message_stream(id)).value() >= 1);
   }
 }
 

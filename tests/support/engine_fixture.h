@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app/engine.h"
+#include "tests/support/engine_parts.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/temp_dir.h"
 
@@ -13,7 +14,7 @@ namespace mailbox::testing {
 
 // A policy's counter (Policy::counters) as the engine reports it; throws when missing.
 inline std::uint64_t policy_counter(app::Engine& engine, std::string_view policy, std::string_view counter) {
-  const auto status = engine.followers().status(policy);
+  const auto status = testing::followers_of(engine).status(policy);
   if (status)
     for (const auto& c : status->counters)
       if (c.name == counter) return c.value;
