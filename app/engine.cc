@@ -58,7 +58,12 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
   });
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+  // The last completions run now, while the handlers they call back are alive; what
+  // they post runs as continuations_ goes, before the handlers go.
+  log_->stop_appends();
+}
 
 Status Engine::start() { return followers_.start(); }
 
@@ -71,9 +76,11 @@ void Engine::when_visible(std::string_view view, std::uint64_t position, std::ch
 
 void Engine::when_message_visible(std::string_view message_id, std::chrono::milliseconds timeout, Done done) {
   auto mail = readmails_query_.by_id(message_id);
-  if (!mail || *mail) return done(true);
+  if (!mail) return done(false);  // the query will say what failed
+  if (*mail) return done(true);
   auto position = events_.message_position(message_id);
-  if (!position || !*position) return done(true);
+  if (!position) return done(false);
+  if (!*position) return done(true);  // not in the log either: nothing to wait for
   followers_.when_visible(queries::ReadmailsProjection::kName, **position, timeout, std::move(done));
 }
 

@@ -121,7 +121,6 @@ class Engine {
   EngineOptions options_;
   std::unique_ptr<eventstore::EventStore> log_;
   std::unique_ptr<projections::ViewStore> views_;
-  WorkerThread continuations_;  // reads after a refused append, off the writer thread
   commands::LogAlarmSink log_sink_;
   commands::ApproveAll approve_all_;
   std::vector<std::unique_ptr<projections::Policy>> policies_;
@@ -130,6 +129,9 @@ class Engine {
   commands::SendHandler send_;
   commands::MarkReadHandler mark_read_;
   commands::RedriveHandler redrive_;
+  // Reads after a refused append, off the writer thread. Destroyed before the handlers
+  // whose continuations it runs, after the log stopped taking appends.
+  WorkerThread continuations_;
   queries::ReadmailsQuery readmails_query_;
   queries::AlarmsQuery alarms_query_;
   queries::LogQuery events_;

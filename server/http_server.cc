@@ -219,11 +219,15 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     state_ = State::lingering;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(1));
+    stream_.expires_after(std::chrono::seconds(1));  // one deadline, however much keeps coming
+    linger_read();
+  }
+
+  void linger_read() {
     buffer_.consume(buffer_.size());
     stream_.async_read_some(buffer_.prepare(65536), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
-      self->linger_close();
+      self->linger_read();
     });
   }
 

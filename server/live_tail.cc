@@ -16,7 +16,7 @@ LiveTail::LiveTail(app::Engine& engine, LiveFilter filter, std::uint64_t after, 
 void LiveTail::cancel() { cancelled_ = true; }
 
 void LiveTail::next(std::function<void(std::optional<std::string>)> deliver) {
-  if (cancelled_ || ending_()) return deliver(std::nullopt);
+  if (cancelled_ || failed_ || ending_()) return deliver(std::nullopt);
   std::string chunk;
   std::uint64_t scanned_to = after_;
   auto s = engine_.events().scan(after_ + 1, 256, [&](queries::LoggedEvent&& e) {
@@ -28,7 +28,10 @@ void LiveTail::next(std::function<void(std::optional<std::string>)> deliver) {
              "\n\n";
     return chunk.size() < 64 * 1024;
   });
-  if (!s) return deliver("event: error\ndata: " + s.error().message + "\n\n");
+  if (!s) {
+    failed_ = true;  // said once; the stream ends after it (the client may resume later)
+    return deliver("event: error\ndata: " + s.error().message + "\n\n");
+  }
   after_ = scanned_to;
   if (!chunk.empty()) return deliver(std::move(chunk));
   // Nothing new: wait for the next commit, or say we are alive.

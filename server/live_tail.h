@@ -39,6 +39,7 @@ class LiveTail final : public ChunkStream, public std::enable_shared_from_this<L
   std::function<void(std::function<void()>)> post_;
   std::function<bool()> ending_;
   std::atomic<bool> cancelled_{false};
+  bool failed_ = false;  // a read of the log failed: the stream ends (one caller at a time)
 };
 
 }  // namespace mailbox::server

@@ -12,13 +12,15 @@ namespace mailbox::server {
 namespace {
 
 constexpr std::uint64_t kMaxLogPage = 1000;
+// Positions a client may name: below 2^63 (so that "the next one" never wraps).
+constexpr std::uint64_t kMaxPosition = (std::uint64_t{1} << 63) - 1;
 
 Resource json(std::string body) { return Resource{Resource::Kind::ok, std::move(body), "application/json", {}, nullptr}; }
 
 }  // namespace
 
 void Api::get_events(const Call& call, Answer answer) {
-  auto from = uint_param(call.req, "from", 1);
+  auto from = uint_param(call.req, "from", 1, 0, kMaxPosition);
   if (!from) return answer(std::unexpected(from.error()));
   auto limit = uint_param(call.req, "limit", 100, 1, kMaxLogPage);
   if (!limit) return answer(std::unexpected(limit.error()));
@@ -73,11 +75,11 @@ void Api::get_live(const Call& call, Answer answer) {
   if (auto last = call.req.header("last-event-id")) {
     HttpRequest probe;
     probe.query.emplace("Last-Event-ID", std::string(*last));
-    auto v = uint_param(probe, "Last-Event-ID", 0);
+    auto v = uint_param(probe, "Last-Event-ID", 0, 0, kMaxPosition);
     if (!v) return answer(std::unexpected(v.error()));
     after = *v;
   } else if (call.req.param("from")) {
-    auto v = uint_param(call.req, "from", 1);
+    auto v = uint_param(call.req, "from", 1, 0, kMaxPosition);
     if (!v) return answer(std::unexpected(v.error()));
     after = std::max<std::uint64_t>(*v, 1) - 1;
   }

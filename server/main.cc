@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <future>
 #include <thread>
 #include <vector>
@@ -95,22 +97,29 @@ int main(int argc, char** argv) {
 
   // Ready once the views that gate readiness have caught up with the log as it was at
   // start (a wait cancelled by a shutdown leaves it unready).
-  (*engine)->when_caught_up(head, std::chrono::hours(24 * 365), [&api, head](bool caught_up) {
+  // The answer hops to an I/O thread, which runs nothing once the server has stopped.
+  (*engine)->when_caught_up(head, std::chrono::hours(24 * 365), [&http, &api, head](bool caught_up) {
     if (!caught_up) return;
-    api->set_ready(true);
-    spdlog::info("ready: the views caught up with position {}", head);
+    http.post([&api, head] {
+      api->set_ready(true);
+      spdlog::info("ready: the views caught up with position {}", head);
+    });
   });
 
   stop_requested.get_future().wait();
   // Everything below ends by the deadline; should anything hang past it, the process
   // exits anyway (what was acknowledged is on disk, as after a crash).
   const auto deadline = std::chrono::steady_clock::now() + config.drain_timeout;
-  std::thread([deadline] {
-    std::this_thread::sleep_until(deadline);
+  std::mutex watchdog_mutex;
+  std::condition_variable watchdog_cv;
+  bool shut_down = false;  // guarded by watchdog_mutex
+  std::thread watchdog([&] {
+    std::unique_lock lock(watchdog_mutex);
+    if (watchdog_cv.wait_until(lock, deadline, [&] { return shut_down; })) return;
     spdlog::error("shutdown took longer than --drain-timeout-ms; exiting now");
     spdlog::shutdown();
     std::_Exit(1);
-  }).detach();
+  });
   spdlog::info("shutting down: draining connections (at most {} ms)", config.drain_timeout.count());
   api->drain();
   // What still waits on another service is answered at once (payment: unavailable, so
@@ -126,6 +135,12 @@ int main(int argc, char** argv) {
   payment.reset();  // its last answers may still reach the engine
   engine->reset();
   webhook.reset();
+  {
+    std::lock_guard lock(watchdog_mutex);
+    shut_down = true;
+  }
+  watchdog_cv.notify_one();
+  watchdog.join();
   spdlog::info("stopped");
   return 0;
 }

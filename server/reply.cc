@@ -33,6 +33,7 @@ const std::vector<ProblemCode>& problem_codes() {
       {"shutting_down", 503, "The server is shutting down"},
       {"starting", 503, "The server is catching up with its log"},
       {"storage_failed", 503, "The log cannot be written"},
+      {"disk_full", 503, "The disk is full; try again once there is room"},
       {"policy_failed", 503, "A policy is stuck"},
       {"view_failed", 503, "A view is stuck"},
   };
@@ -83,7 +84,10 @@ Problem problem(std::string code, std::string detail, std::string field) {
 
 Problem problem_of(const app::Error& error, std::span<const ApiField> fields) {
   Problem p;
-  p.code = error.reason.empty() ? std::string(code_for(error.code)) : error.reason;
+  // The reason when it is a code of the table; otherwise the category's code.
+  p.code = std::string(code_for(error.code));
+  for (const auto& c : problem_codes())
+    if (!error.reason.empty() && c.code == error.reason) p.code = error.reason;
   p.field = error.field;
   for (const auto& f : fields)
     if (f.app == error.field) {

@@ -12,6 +12,10 @@ EventStore::~EventStore() {
   db_.reset();
 }
 
+void EventStore::stop_appends() {
+  if (writer_) writer_->stop();
+}
+
 Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, const StoreOptions& options) {
   auto db = LogDb::open(path, options);
   if (!db) return std::unexpected(db.error());

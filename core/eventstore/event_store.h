@@ -40,6 +40,10 @@ class EventStore {
                                                   const StoreOptions& options = {});
   // Commits whatever is queued, then closes.
   ~EventStore();
+  // Commits whatever is queued (running its completions), then refuses every later
+  // append with unavailable; reads go on. For an orderly shutdown of whoever owns the
+  // completions. Idempotent; from any thread but a completion.
+  void stop_appends();
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
 

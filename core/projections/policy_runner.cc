@@ -14,16 +14,26 @@ PolicyRunner::PolicyRunner(eventstore::EventStore& log, Policy& policy, PolicyOp
 PolicyRunner::~PolicyRunner() { stop(); }
 
 Status PolicyRunner::start() {
-  if (thread_.joinable()) return {};  // running already
+  std::lock_guard control(control_mutex_);
+  if (thread_.joinable()) {
+    if (!finished_) return {};  // running already
+    thread_.join();             // halted: start afresh
+  }
   auto cp = log_.checkpoint(policy_.name());
   if (!cp) return std::unexpected(cp.error());
   state_.position().advance(cp->value_or(0));
+  state_.clear_error();
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  finished_ = false;
+  thread_ = std::thread([this] {
+    run();
+    finished_ = true;
+  });
   return {};
 }
 
 void PolicyRunner::stop() {
+  std::lock_guard control(control_mutex_);
   {
     std::lock_guard lock(sleep_mutex_);
     stopping_ = true;

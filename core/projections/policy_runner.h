@@ -30,7 +30,10 @@ class PolicyRunner {
   ~PolicyRunner();  // stops
   PolicyRunner(const PolicyRunner&) = delete;
 
+  // Starts the thread from the policy's checkpoint; a runner halted by an error starts
+  // afresh (its error cleared); a running one is left as it is. Any thread.
   Status start();
+  // Finishes the step in hand, then ends the thread. Any thread; safe to call twice.
   void stop();
 
   FollowerState& state() { return state_; }
@@ -57,7 +60,9 @@ class PolicyRunner {
   Policy& policy_;
   const PolicyOptions options_;
   FollowerState state_;
+  std::mutex control_mutex_;  // orders start() and stop() calls; guards thread_
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};  // the thread has returned (stopped or halted)
   std::atomic<std::uint64_t> retries_{0};
   std::mutex sleep_mutex_;
   std::condition_variable sleep_cv_;

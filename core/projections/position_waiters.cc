@@ -8,48 +8,50 @@ PositionWaiters::PositionWaiters() { thread_ = std::thread([this] { run(); }); }
 PositionWaiters::~PositionWaiters() {
   for (auto& s : subscriptions_) s.reset();
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(signal_mutex_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  signal_.notify_all();
   thread_.join();
   cancel_all(true);
 }
 
+void PositionWaiters::signal() {
+  {
+    std::lock_guard lock(signal_mutex_);
+    moved_ = true;
+  }
+  signal_.notify_one();
+}
+
 void PositionWaiters::watch(const eventstore::Watermark& watermark) {
-  auto subscription = watermark.subscribe([this](std::uint64_t) {
-    // On the thread that moved the watermark: O(1), whatever the number of waiters.
-    {
-      std::lock_guard lock(mutex_);
-      if (entries_.empty()) return;
-      moved_ = true;
-    }
-    wake_.notify_one();
-  });
+  // On the thread that moved the watermark: a flag and a notify, under a lock that the
+  // dispatch thread holds only to read and reset that flag, never while it scans.
+  auto subscription = watermark.subscribe([this](std::uint64_t) { signal(); });
   std::lock_guard lock(mutex_);
   subscriptions_.push_back(std::move(subscription));
 }
 
 void PositionWaiters::wait(const eventstore::Watermark& watermark, std::uint64_t target,
                            std::chrono::milliseconds timeout, Done done) {
-  bool decided = false, earliest = false;
+  bool decided = false;
   {
     std::lock_guard lock(mutex_);
-    // Checked and registered under the lock that the watermark's listener takes: a
-    // move after the check finds the entry registered and wakes the dispatch thread.
-    if (watermark.get() >= target || closed_ || stopping_) {
+    // Checked, then registered; the dispatch thread is told to look after that, so a
+    // move between the check and the registration is seen by that look.
+    if (watermark.get() >= target || closed_) {
       decided = true;
     } else {
       const std::uint64_t id = next_id_++;
       const auto deadline = Clock::now() + timeout;
-      earliest = by_deadline_.empty() || deadline < by_deadline_.begin()->first;
       entries_.emplace(id, Entry{&watermark, target, deadline, std::move(done)});
       by_target_.emplace(std::make_pair(&watermark, target), id);
       by_deadline_.emplace(deadline, id);
     }
   }
   if (decided) return done(watermark.get() >= target);
-  if (earliest) wake_.notify_one();
+  // The dispatch thread looks again: its deadline may be the earliest.
+  signal();
 }
 
 PositionWaiters::Done PositionWaiters::take(std::uint64_t id) {
@@ -70,34 +72,38 @@ PositionWaiters::Done PositionWaiters::take(std::uint64_t id) {
 }
 
 void PositionWaiters::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    if (!moved_) {
-      if (by_deadline_.empty()) wake_.wait(lock);
-      else wake_.wait_until(lock, by_deadline_.begin()->first);
+  Clock::time_point next_deadline = Clock::time_point::max();
+  for (;;) {
+    {
+      std::unique_lock lock(signal_mutex_);
+      const auto look = [&] { return moved_ || stopping_; };
+      if (next_deadline == Clock::time_point::max()) signal_.wait(lock, look);
+      else signal_.wait_until(lock, next_deadline, look);
+      if (stopping_) return;
+      moved_ = false;
     }
-    if (stopping_) break;
-    moved_ = false;
     std::vector<std::pair<Done, bool>> answers;
-    // Reached: per watermark that has waiters, every target at or below its position
-    // (the index is sorted by watermark, then target).
-    std::vector<std::uint64_t> reached;
-    for (auto it = by_target_.begin(); it != by_target_.end();) {
-      const eventstore::Watermark* w = it->first.first;
-      const std::uint64_t position = w->get();
-      for (; it != by_target_.end() && it->first.first == w && it->first.second <= position; ++it)
-        reached.push_back(it->second);
-      it = by_target_.upper_bound({w, UINT64_MAX});
+    {
+      std::lock_guard lock(mutex_);
+      // Reached: per watermark that has waiters, every target at or below its position
+      // (the index is sorted by watermark, then target).
+      std::vector<std::uint64_t> reached;
+      for (auto it = by_target_.begin(); it != by_target_.end();) {
+        const eventstore::Watermark* w = it->first.first;
+        const std::uint64_t position = w->get();
+        for (; it != by_target_.end() && it->first.first == w && it->first.second <= position; ++it)
+          reached.push_back(it->second);
+        it = by_target_.upper_bound({w, UINT64_MAX});
+      }
+      for (auto id : reached) answers.emplace_back(take(id), true);
+      // Expired.
+      const auto now = Clock::now();
+      while (!by_deadline_.empty() && by_deadline_.begin()->first <= now)
+        answers.emplace_back(take(by_deadline_.begin()->second), false);
+      // A copy: the map's key may be gone by the time the wait reads it.
+      next_deadline = by_deadline_.empty() ? Clock::time_point::max() : by_deadline_.begin()->first;
     }
-    for (auto id : reached) answers.emplace_back(take(id), true);
-    // Expired.
-    const auto now = Clock::now();
-    while (!by_deadline_.empty() && by_deadline_.begin()->first <= now)
-      answers.emplace_back(take(by_deadline_.begin()->second), false);
-    if (answers.empty()) continue;
-    lock.unlock();
     for (auto& [done, reached] : answers) done(reached);
-    lock.lock();
   }
 }
 

@@ -5,8 +5,8 @@
 // tails use it.
 //
 // Threads: a watermark moving costs its thread (the log's writer, a worker) O(1): a
-// flag and a notify. This object's own dispatch thread matches waiters to positions,
-// expires deadlines, and calls them back.
+// flag and a notify, under a lock nothing holds for long. This object's own dispatch
+// thread matches waiters to positions, expires deadlines, and calls them back.
 
 #include <chrono>
 #include <condition_variable>
@@ -56,13 +56,20 @@ class PositionWaiters {
     Done done;
   };
   void run();
+  // Tells the dispatch thread to look again (a watermark moved, or a wait came).
+  void signal();
   // Removes the entry with this id from the indexes and returns its callback.
+  // REQUIRES: mutex_ held.
   Done take(std::uint64_t id);
 
+  // The dispatch thread's wake-up, guarded by signal_mutex_ (held only to set, read or
+  // reset these two):
+  std::mutex signal_mutex_;
+  std::condition_variable signal_;
+  bool moved_ = false;     // look again: a watermark moved or a wait came
+  bool stopping_ = false;  // the destructor runs
+
   mutable std::mutex mutex_;  // guards everything below
-  std::condition_variable wake_;
-  bool moved_ = false;  // some watched watermark advanced since the dispatch thread looked
-  bool stopping_ = false;
   bool closed_ = false;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, Entry> entries_;

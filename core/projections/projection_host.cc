@@ -1,5 +1,7 @@
 #include "core/projections/projection_host.h"
 
+#include <utility>
+
 namespace mailbox::projections {
 
 ProjectionHost::ProjectionHost(const eventstore::EventStore& log, ViewStore& views, Projection& projection,
@@ -18,28 +20,45 @@ Status ProjectionHost::start_worker(std::uint64_t generation) {
     return s;
   }
   position_.advance(worker->position());
-  worker_ = std::move(worker);
+  replace_worker(std::move(worker));
   forward_ = std::move(forward);
   set_host_error(std::nullopt);
   return {};
 }
 
+void ProjectionHost::replace_worker(std::unique_ptr<ProjectionWorker> worker) {
+  std::unique_ptr<ProjectionWorker> old;
+  {
+    std::lock_guard status(status_mutex_);
+    old = std::exchange(worker_, std::move(worker));
+  }
+  // old (stopped already, or stopping now) goes outside the status lock.
+}
+
 void ProjectionHost::set_host_error(std::optional<eventstore::Error> e) {
-  const bool was = host_error_.has_value();
-  host_error_ = e;
-  if (listener_ && was != e.has_value()) listener_(e);
+  bool changed = false;
+  {
+    std::lock_guard status(status_mutex_);
+    changed = host_error_.has_value() != e.has_value();
+    host_error_ = e;
+  }
+  if (listener_ && changed) listener_(e);
 }
 
 Status ProjectionHost::start() {
   std::lock_guard lock(mutex_);
   stopped_ = false;
-  if (worker_) return {};  // running already
+  if (worker_ && !worker_->finished()) return {};  // running already
+  const bool was_stuck = worker_ && worker_->state().error();
+  if (worker_) worker_->stop();  // halted: starts afresh below
   auto generation = views_.active_generation(projection_.name());
   if (!generation) {
     set_host_error(generation.error());
     return std::unexpected(generation.error());
   }
-  return start_worker(*generation);
+  auto started = start_worker(*generation);
+  if (started && was_stuck && listener_) listener_(std::nullopt);
+  return started;
 }
 
 void ProjectionHost::stop() {
@@ -48,17 +67,17 @@ void ProjectionHost::stop() {
   if (building_) building_->stop();
   if (worker_) worker_->stop();
   forward_.reset();
-  worker_.reset();
+  replace_worker(nullptr);
 }
 
 std::optional<eventstore::Error> ProjectionHost::error() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard status(status_mutex_);
   if (host_error_) return host_error_;
   return worker_ ? worker_->state().error() : std::nullopt;
 }
 
 std::uint64_t ProjectionHost::retries() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard status(status_mutex_);
   return worker_ ? worker_->retries() : 0;
 }
 
@@ -103,7 +122,7 @@ Result<RebuildResult> ProjectionHost::rebuild_online(const std::function<void(st
   // On failure from here on, the old generation goes back to work and stays active.
   auto resume_old = [&](Error e) -> Result<RebuildResult> {
     forward_.reset();
-    worker_.reset();
+    replace_worker(nullptr);
     (void)start_worker(old_generation);  // a failure here shows in error()
     return std::unexpected(std::move(e));
   };
@@ -114,7 +133,7 @@ Result<RebuildResult> ProjectionHost::rebuild_online(const std::function<void(st
   if (auto s = views_.activate(projection_.name(), *generation); !s) return resume_old(s.error());
   activated = true;
   forward_.reset();
-  worker_.reset();
+  replace_worker(nullptr);
   if (auto s = start_worker(*generation); !s) return std::unexpected(s.error());
   if (auto s = views_.drop(projection_.name(), old_generation); !s) return std::unexpected(s.error());
   return RebuildResult{*generation, builder.position(), builder.rows_written()};

@@ -53,6 +53,8 @@ class ProjectionHost {
  private:
   // REQUIRES: mutex_ held.
   Status start_worker(std::uint64_t generation);
+  // REQUIRES: mutex_ held. Takes status_mutex_ for the change only.
+  void replace_worker(std::unique_ptr<ProjectionWorker> worker);
   void set_host_error(std::optional<eventstore::Error> e);
 
   const eventstore::EventStore& log_;
@@ -61,11 +63,16 @@ class ProjectionHost {
   const WorkerOptions options_;
   FollowerState::Listener listener_;
   eventstore::Watermark position_;
-  mutable std::mutex mutex_;  // guards everything below (swapped by a rebuild, read by error())
+  // Held through a rebuild's swap (stopping the live worker, catching up, activating),
+  // which takes a while; guards forward_, building_, stopped_, and changes to worker_.
+  mutable std::mutex mutex_;
+  // Held only to change or read worker_ and host_error_, so that error() and retries()
+  // (readiness, metrics) never wait for a swap.
+  mutable std::mutex status_mutex_;
   std::unique_ptr<ProjectionWorker> worker_;
-  eventstore::Watermark::Subscription forward_;
   std::optional<eventstore::Error> host_error_;  // the live worker could not be started
-  ProjectionWorker* building_ = nullptr;          // the rebuild's worker, while one runs
+  eventstore::Watermark::Subscription forward_;
+  ProjectionWorker* building_ = nullptr;  // the rebuild's worker, while one runs
   bool stopped_ = false;
   std::mutex rebuild_mutex_;  // one rebuild at a time
 };

@@ -15,7 +15,11 @@ Status ProjectionWorker::start() {
   if (!cp) return std::unexpected(cp.error());
   state_.position().advance(*cp);
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  finished_ = false;
+  thread_ = std::thread([this] {
+    run();
+    finished_ = true;
+  });
   return {};
 }
 

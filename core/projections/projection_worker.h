@@ -58,6 +58,8 @@ class ProjectionWorker {
   FollowerState& state() { return state_; }
   const FollowerState& state() const { return state_; }
   std::uint64_t position() const { return state_.position().get(); }
+  // Whether the thread has returned: stopped, or halted by an error.
+  bool finished() const { return finished_.load(); }
   // Calls listener (on the worker's thread) each time the position moves.
   eventstore::Watermark::Subscription on_position(eventstore::Watermark::Listener listener) const {
     return state_.position().subscribe(std::move(listener));
@@ -77,6 +79,7 @@ class ProjectionWorker {
   const WorkerOptions options_;
   FollowerState state_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
   std::atomic<std::uint64_t> rows_written_{0}, retries_{0};
   std::mutex pause_mutex_;
   std::condition_variable pause_cv_;

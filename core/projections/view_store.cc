@@ -283,11 +283,12 @@ Result<std::uint64_t> ViewStore::new_generation(std::string_view view) {
 
 Status ViewStore::activate(std::string_view view, std::uint64_t generation) {
   if (impl_->read_only) return refuse_read_only();
-  std::unique_lock lock(impl_->mutex);
-  // Rows of the generation must be on disk before the switch to it is.
+  // Rows of the generation must be on disk before the switch to it is. The flush takes
+  // a while: readers are not held up meanwhile.
   rocksdb::FlushOptions flush;
   if (auto s = impl_->db->Flush(flush, impl_->rocks->families()); !s.ok())
     return std::unexpected(to_error(s, "flushing a view generation"));
+  std::unique_lock lock(impl_->mutex);
   rocksdb::WriteOptions wo;
   wo.sync = true;
   auto s = impl_->db->Put(wo, impl_->meta(), active_key(view), encode_u64(generation));
@@ -308,9 +309,13 @@ Status ViewStore::drop(std::string_view view, std::uint64_t generation) {
 }
 
 Result<ViewReader> ViewStore::reader(std::string_view view) const {
-  auto generation = active_generation(view);
+  auto generation = active_generation(view);  // caches it
   if (!generation) return std::unexpected(generation.error());
-  return reader(view, *generation);
+  // The generation and the snapshot together, under the lock that a switch of
+  // generations takes: a reader never gets the old generation after it was dropped.
+  std::shared_lock lock(impl_->mutex);
+  auto it = impl_->active.find(view);
+  return reader(view, it != impl_->active.end() ? it->second : *generation);
 }
 
 ViewReader ViewStore::reader(std::string_view view, std::uint64_t generation) const {

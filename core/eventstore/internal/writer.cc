@@ -78,6 +78,7 @@ struct PartOutcome {
 
 struct TxnOutcome {
   std::optional<Error> error;  // refused
+  bool refused_by_round = false;  // refused for clashing with a transaction of this round
   bool writes = false;         // contributes to the WriteBatch
   std::vector<PartOutcome> parts;
   std::vector<bool> is_new;          // per part: appends new events
@@ -231,6 +232,7 @@ bool Writer::decide(Round& round, std::size_t t) {
           out.error = fail(Code::already_exists, "event id " + to_string(*e.id) +
                                                      " is already taken by another event of this commit")
                           .error();
+          out.refused_by_round = true;  // taken only if the round's write succeeds
           return false;
         }
         here.ref_txn = static_cast<int>(ref.txn);
@@ -356,7 +358,8 @@ void Writer::complete(Round& round, const std::optional<Error>& write_error) {
   for (std::size_t t = 0; t < round.batch.size(); ++t) {
     TxnOutcome& out = round.outcomes[t];
     if (out.error) {
-      round.batch[t].done(std::unexpected(*out.error));
+      // A clash with a transaction of this round stands only if that one was stored.
+      round.batch[t].done(std::unexpected(write_error && out.refused_by_round ? *write_error : *out.error));
       continue;
     }
     bool depends_on_batch = out.writes;
