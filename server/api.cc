@@ -19,6 +19,20 @@ void Api::drain() {
   engine_.cancel_waits();
 }
 
+void Api::become_ready_when_caught_up(std::function<void(std::uint64_t)> on_ready) {
+  const std::uint64_t head = engine_.events().head();
+  // The engine answers on a waiter thread; the answer hops to an I/O thread, where
+  // nothing runs once the server has stopped.
+  engine_.when_caught_up(head, std::chrono::hours(24 * 365),
+                         [this, post = post_, head, on_ready = std::move(on_ready)](bool caught_up) {
+                           if (!caught_up) return;
+                           post([this, head, on_ready] {
+                             ready_ = true;
+                             if (on_ready) on_ready(head);
+                           });
+                         });
+}
+
 Answer Api::on_io(Answer answer) const {
   return [post = post_, answer = std::move(answer)](Reply reply) mutable {
     post([answer = std::move(answer), reply = std::move(reply)]() mutable { answer(std::move(reply)); });

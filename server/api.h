@@ -40,6 +40,10 @@ class Api {
 
   // Readiness: false until set_ready(true), and again once draining begins.
   void set_ready(bool ready) { ready_ = ready; }
+  // Becomes ready once the views that gate readiness show the log's head as of now
+  // (it was opened and is catching up); on_ready, if set, then runs on an I/O thread.
+  // A shutdown before then leaves it unready.
+  void become_ready_when_caught_up(std::function<void(std::uint64_t head)> on_ready = {});
   bool ready() const { return ready_ && !draining_; }
   // Shutting down: pending and later read-your-writes waits answer with what the views
   // have, live tails end, new live tails and rebuilds are refused.

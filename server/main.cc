@@ -97,14 +97,8 @@ int main(int argc, char** argv) {
 
   // Ready once the views that gate readiness have caught up with the log as it was at
   // start (a wait cancelled by a shutdown leaves it unready).
-  // The answer hops to an I/O thread, which runs nothing once the server has stopped.
-  (*engine)->when_caught_up(head, std::chrono::hours(24 * 365), [&http, &api, head](bool caught_up) {
-    if (!caught_up) return;
-    http.post([&api, head] {
-      api->set_ready(true);
-      spdlog::info("ready: the views caught up with position {}", head);
-    });
-  });
+  api->become_ready_when_caught_up(
+      [](std::uint64_t caught_up) { spdlog::info("ready: the views caught up with position {}", caught_up); });
 
   stop_requested.get_future().wait();
   // Everything below ends by the deadline; should anything hang past it, the process

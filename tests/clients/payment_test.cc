@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "clients/http_payment_gate.h"
+#include "tests/support/eventually.h"
 #include "tests/support/engine_parts.h"
 #include "tests/support/hold.h"
 #include "tests/support/http_client.h"
@@ -128,21 +129,16 @@ TEST_CASE("while the payment breaker is open the service gets no call, and it cl
   CHECK(replay.header("idempotent-replayed") == "true");
   const auto calls = service.count();
   for (int i = 0; i < 5; ++i) {
-    const auto started = std::chrono::steady_clock::now();
     auto r = post(s.port(), "refused fast");
     CHECK(r.status == 503);
     CHECK(r.body.find("circuit is open") != std::string::npos);
-    CHECK(std::chrono::steady_clock::now() - started < 100ms);  // no call, no timeout waited for
   }
-  CHECK(service.count() == calls);
+  CHECK(service.count() == calls);  // refused without a call
 
   mode = Mode::approve;
-  int status = 0;
-  for (int i = 0; i < 100 && status != 201; ++i) {  // past the cool-down a probe goes through
-    status = post(s.port(), "back").status;
-    if (status != 201) std::this_thread::sleep_for(20ms);
-  }
-  CHECK(status == 201);
+  // Past the cool-down a probe goes through.
+  REQUIRE_MESSAGE(testing::eventually([&] { return post(s.port(), "back").status == 201; }, 20s, 20ms),
+                  "the breaker never let a probe through");
   CHECK(gate.breaker().state() == clients::CircuitBreaker::State::closed);
   CHECK(post(s.port(), "flowing").status == 201);
   CHECK(sent_events(*s.engine) == 3);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/eventstore/event_store.h"
+#include "tests/support/soak.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -49,7 +50,8 @@ TEST_CASE("after SIGKILL at random moments every acknowledged append is stored o
   TempDir dir;
   std::mt19937 rng(std::random_device{}());
   std::vector<Ack> acknowledged;
-  for (int round = 0; round < 20; ++round) {
+  const int rounds = mailbox::testing::soak_setting("MAILBOX_SOAK_ROUNDS", 20);
+  for (int round = 0; round < rounds; ++round) {
     auto acks = run_and_kill(dir.str(), 1 + static_cast<int>(rng() % 300));
     REQUIRE(!acks.empty());
     acknowledged.insert(acknowledged.end(), acks.begin(), acks.end());

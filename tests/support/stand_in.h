@@ -41,6 +41,11 @@ class StandIn {
     std::lock_guard lock(mutex_);
     return requests_;
   }
+  // Forgets the requests recorded so far.
+  void clear() {
+    std::lock_guard lock(mutex_);
+    requests_.clear();
+  }
   std::size_t count() const {
     std::lock_guard lock(mutex_);
     return requests_.size();
