@@ -70,6 +70,8 @@ std::string recorded_event_json(const eventstore::RecordedEvent& e) {
   if (!eventstore::is_nil(e.correlation_id)) w.field("correlationId", eventstore::to_string(e.correlation_id));
   if (e.causation_position != 0) w.field("causationPosition", e.causation_position);
   if (!e.principal.empty()) w.field("principal", e.principal);
+  if (!e.token_id.empty()) w.field("tokenId", e.token_id);
+  if (!e.client_address.empty()) w.field("clientAddress", e.client_address);
   auto decoded = decode(e);
   if (decoded) {
     w.key("data");

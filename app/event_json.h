@@ -17,7 +17,8 @@ namespace mailbox::app {
 void write_event_fields(JsonWriter& w, const MailboxEvent& event);
 
 // A stored event: the envelope (position, stream, version, type, eventId, timestamp,
-// correlationId?, causationPosition?, principal?) and "data" with the decoded payload.
+// correlationId?, causationPosition?, principal?, tokenId?, clientAddress?) and "data"
+// with the decoded payload.
 // A payload that fails to decode is shown as "error" instead of "data".
 std::string recorded_event_json(const eventstore::RecordedEvent& event);
 

@@ -47,6 +47,7 @@ void MarkReadHandler::mark_read(MarkRead command, Done done) {
   read.id = eventstore::derive_event_id(sent_event->id, "read");
   read.causation_position = sent_event->position;
   read.correlation_id = eventstore::is_nil(sent_event->correlation_id) ? sent_event->id : sent_event->correlation_id;
+  command.actor.stamp(read);
   const eventstore::EventId read_id = *read.id;
   log_.append_async({app::message_stream(command.message_id), eventstore::ExpectedVersion::any(), {std::move(read)}},
                     [this, read_id, done = std::move(done)](app::Result<eventstore::AppendResult> r) mutable {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "app/actor.h"
 #include "app/status.h"
 #include "core/eventstore/event_store.h"
 
@@ -14,6 +15,7 @@ namespace mailbox::commands {
 struct MarkRead {
   std::string message_id;
   std::string receiver;  // who asks; must be the message's receiver
+  app::Actor actor;      // recorded with the Read event
 };
 
 struct MarkReadResult {

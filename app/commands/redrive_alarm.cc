@@ -50,6 +50,7 @@ void RedriveHandler::redrive(RedriveAlarm command, Done done) {
                                      std::string(utf8_prefix(text, AlarmPolicy::kPreviewCodePoints)), app::now_us()};
   eventstore::NewEvent event = app::to_new_event(request);
   event.id = eventstore::derive_event_id(dead_id, "redrive");
+  command.actor.stamp(event);
   log_.append_async({app::message_stream(command.message_id), eventstore::ExpectedVersion::any(), {std::move(event)}},
                     [alarm_id = command.alarm_id, done = std::move(done)](app::Result<eventstore::AppendResult> r) {
                       // Taken (or stored by an identical request): another redrive won.

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "app/actor.h"
 #include "app/status.h"
 #include "core/eventstore/event_store.h"
 
@@ -18,6 +19,7 @@ namespace mailbox::commands {
 struct RedriveAlarm {
   std::string alarm_id;
   std::string message_id;  // the message the alarm is about (listed with the dead letter)
+  app::Actor actor;        // recorded with the AlarmRedriveRequested event
 };
 
 class RedriveHandler {

@@ -60,8 +60,8 @@ void SendHandler::send(SendMessage command, Done done) {
   // The payment service sees the same key on every retry of this send.
   std::string payment_key = event_id ? eventstore::to_string(*event_id) : sent.message_id;
   PaymentRequest payment{payment_key, command.sender, command.receiver, 1};
-  gate_.authorize(std::move(payment), [this, event_id, sent = std::move(sent), payment_key,
-                                       done = std::move(done)](PaymentDecision decision) mutable {
+  gate_.authorize(std::move(payment), [this, event_id, sent = std::move(sent), actor = std::move(command.actor),
+                                       payment_key, done = std::move(done)](PaymentDecision decision) mutable {
     using Outcome = PaymentDecision::Outcome;
     if (decision.outcome == Outcome::declined)
       return done(std::unexpected(app::Error{
@@ -71,14 +71,15 @@ void SendHandler::send(SendMessage command, Done done) {
       return done(app::fail_because(Code::unavailable, "payment_unavailable",
                                     "payment service unavailable: " + decision.detail));
     sent.payment_ref = std::move(decision.reference);
-    append(event_id, std::move(sent), gate_.charges(), std::move(payment_key), std::move(done));
+    append(event_id, std::move(sent), std::move(actor), gate_.charges(), std::move(payment_key), std::move(done));
   });
 }
 
-void SendHandler::append(std::optional<eventstore::EventId> event_id, app::Sent sent, bool charged,
+void SendHandler::append(std::optional<eventstore::EventId> event_id, app::Sent sent, app::Actor actor, bool charged,
                          std::string payment_key, Done done) {
   eventstore::NewEvent event = app::to_new_event(sent);
   event.id = event_id;
+  actor.stamp(event);
   eventstore::StreamAppend request{app::message_stream(sent.message_id), eventstore::ExpectedVersion::no_stream(),
                                    {std::move(event)}};
   // On the writer thread: nothing here may block or read the log.

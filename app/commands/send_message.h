@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "app/actor.h"
 #include "app/commands/payment_gate.h"
 #include "app/events.h"
 #include "core/eventstore/event_store.h"
@@ -25,6 +26,7 @@ struct SendMessage {
   std::string text;
   // Makes retries safe: the same sender and key give the same message, stored once.
   std::optional<std::string> idempotency_key;
+  app::Actor actor;  // who asks: recorded with the Sent event
 };
 
 struct SendResult {
@@ -60,8 +62,8 @@ class SendHandler {
   // The answer for a key that is already stored: the original, or a refusal when the
   // key came with another message.
   static app::Result<SendResult> answer_retry(const eventstore::RecordedEvent& stored, const app::Sent& asked);
-  void append(std::optional<eventstore::EventId> event_id, app::Sent sent, bool charged, std::string payment_key,
-              Done done);
+  void append(std::optional<eventstore::EventId> event_id, app::Sent sent, app::Actor actor, bool charged,
+              std::string payment_key, Done done);
 
   eventstore::EventStore& log_;
   PaymentGate& gate_;

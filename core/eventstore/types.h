@@ -41,6 +41,8 @@ struct NewEvent {
   EventId correlation_id{};               // zero: none
   std::uint64_t causation_position = 0;   // zero: none
   std::string principal;                  // who issued it; may be empty
+  std::string token_id;                   // the credential it came with; may be empty
+  std::string client_address;             // where it came from; may be empty
 };
 
 // Events for one stream, guarded by an expected version.
@@ -88,6 +90,8 @@ struct RecordedEvent {
   std::uint64_t causation_position = 0;
   std::string principal;
   std::string payload;
+  std::string token_id;
+  std::string client_address;
 };
 
 // Counters of the writer, for metrics.

@@ -37,6 +37,9 @@ std::string_view EnvelopeEncoder::encode(std::uint64_t position, std::string_vie
   const auto principal_off = event.principal.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(event.principal);
   auto payload_off = b.CreateVector(reinterpret_cast<const std::uint8_t*>(event.payload.data()),
                                     event.payload.size());
+  const auto token_off = event.token_id.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(event.token_id);
+  const auto address_off =
+      event.client_address.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(event.client_address);
   const fb::Id16 event_id = to_fb(id);
   const fb::Id16 correlation = to_fb(event.correlation_id);
   fb::EnvelopeBuilder env(b);
@@ -50,6 +53,8 @@ std::string_view EnvelopeEncoder::encode(std::uint64_t position, std::string_vie
   env.add_causation_position(event.causation_position);
   if (!event.principal.empty()) env.add_principal(principal_off);
   env.add_payload(payload_off);
+  if (!event.token_id.empty()) env.add_token_id(token_off);
+  if (!event.client_address.empty()) env.add_client_address(address_off);
   b.Finish(env.Finish());
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
 }
@@ -67,6 +72,8 @@ Result<RecordedEvent> decode_envelope(std::string_view bytes) {
   out.correlation_id = from_fb(env->correlation_id());
   out.causation_position = env->causation_position();
   out.principal = to_string(env->principal());
+  out.token_id = to_string(env->token_id());
+  out.client_address = to_string(env->client_address());
   if (const auto* p = env->payload()) {
     out.payload.assign(reinterpret_cast<const char*>(p->data()), p->size());
   }
