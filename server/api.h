@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "app/engine.h"
+#include "server/access.h"
+#include "server/authenticator.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/reply.h"
@@ -24,6 +26,9 @@ struct ApiOptions {
   std::chrono::milliseconds default_wait{1000};  // read-your-writes wait when wait_ms is absent
   std::chrono::milliseconds max_wait{10000};     // wait_ms is capped here
   std::chrono::seconds sse_keepalive{15};        // comment line on an idle live tail
+  // Checks bearer tokens; null: open mode (every rule lets a caller through; mailboxd
+  // then serves loopback clients only). REQUIRES: outlives the Api.
+  const Authenticator* authenticator = nullptr;
 };
 
 class Api {
@@ -50,17 +55,24 @@ class Api {
   void drain();
   bool draining() const { return draining_; }
 
-  // What a handler is given: the request, its path parameters, and the route's pattern.
+  // What a handler is given: the request, its path parameters, the route's pattern and
+  // rule, and who calls.
   struct Call {
     const HttpRequest& req;
     const PathParams& params;
     std::string_view pattern;
+    Rule rule;
+    const Caller& caller;
   };
   using Handler = void (Api::*)(const Call& call, Answer answer);
   struct Route {
+    // Every field is required: a route without a rule does not compile.
+    constexpr Route(std::string_view m, std::string_view p, Handler h, Rule r)
+        : method(m), pattern(p), handler(h), rule(r) {}
     std::string_view method;
     std::string_view pattern;
     Handler handler;
+    Rule rule;  // who may call it (access.h)
   };
   // Every route: the table in routes.cc.
   static const std::vector<Route>& routes();
@@ -93,6 +105,9 @@ class Api {
              std::function<void(bool fresh)> then);
   // Runs fn on an I/O thread, with the answer to hand on.
   Answer on_io(Answer answer) const;
+  // Who calls: the token's identity when the route needs one (a problem when it is
+  // missing or refused, or lacks the route's scope), the client's address.
+  std::expected<Caller, Problem> identify(const HttpRequest& req, Rule rule) const;
 
   app::Engine& engine_;
   Metrics& metrics_;

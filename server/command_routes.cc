@@ -31,9 +31,13 @@ std::string sent_json(const commands::SendResult& r) {
 }  // namespace
 
 void Api::post_mobiles(const Call& call, Answer answer) {
-  auto fields = read_json_body(call.req, {"user", "receiver", "text"});
+  // With a token, user may be left out: it is the caller.
+  auto fields = call.caller.authenticated ? read_json_body(call.req, {"receiver", "text"}, {"user"})
+                                          : read_json_body(call.req, {"user", "receiver", "text"});
   if (!fields) return answer(std::unexpected(fields.error()));
-  commands::SendMessage command{(*fields)["user"], (*fields)["receiver"], (*fields)["text"], std::nullopt};
+  auto user = own_number(call.caller, call.rule, (*fields)["user"], "user");
+  if (!user) return answer(std::unexpected(user.error()));
+  commands::SendMessage command{*user, (*fields)["receiver"], (*fields)["text"], std::nullopt, call.caller.actor()};
   if (auto key = call.req.header("idempotency-key")) command.idempotency_key = std::string(*key);
   engine_.send().send(std::move(command), [answer = on_io(std::move(answer))](app::Result<commands::SendResult> r) {
     if (!r) return answer(std::unexpected(problem_of(r.error(), kSendFields)));
@@ -54,9 +58,12 @@ void Api::post_mark_read(const Call& call, Answer answer) {
     receiver = (*fields)["receiver"];
   }
   if (receiver.empty()) receiver = std::string(call.req.param("receiver").value_or(""));
+  auto own = own_number(call.caller, call.rule, receiver, "receiver");
+  if (!own) return answer(std::unexpected(own.error()));
+  receiver = *own;
   if (receiver.empty()) return answer(std::unexpected(problem("missing_field", "receiver: is required", "receiver")));
   const std::string id(call.params.get("id"));
-  engine_.mark_read().mark_read({id, receiver}, [id, answer = on_io(std::move(answer))](
+  engine_.mark_read().mark_read({id, receiver, call.caller.actor()}, [id, answer = on_io(std::move(answer))](
                                                     app::Result<commands::MarkReadResult> r) {
     if (!r) return answer(std::unexpected(problem_of(r.error())));
     app::JsonWriter w;
@@ -77,7 +84,7 @@ void Api::post_redrive(const Call& call, Answer answer) {
   if (message_id.empty())
     return answer(std::unexpected(problem("invalid_parameter", "messageId: is required", "messageId")));
   const std::string alarm_id(call.params.get("alarmId"));
-  engine_.redrive().redrive({alarm_id, message_id}, [alarm_id, answer = on_io(std::move(answer))](
+  engine_.redrive().redrive({alarm_id, message_id, call.caller.actor()}, [alarm_id, answer = on_io(std::move(answer))](
                                                         app::Result<std::uint64_t> r) {
     if (!r) return answer(std::unexpected(problem_of(r.error())));
     app::JsonWriter w;

@@ -152,6 +152,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = in.keep_alive();
     HttpRequest req;
     req.method = std::string(in.method_string());
+    beast::error_code peer_ec;
+    const auto remote = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) req.peer = remote.address().to_string();
     req.target = std::string(in.target());
     for (const auto& field : in) {
       std::string name(field.name_string());

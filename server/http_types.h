@@ -21,6 +21,7 @@ struct HttpRequest {
   std::map<std::string, std::string, std::less<>> query;    // decoded query parameters
   std::map<std::string, std::string, std::less<>> headers;  // lower-case names
   std::string body;
+  std::string peer;  // the client's IP address, as the transport sees it
 
   std::optional<std::string_view> header(std::string_view name) const;
   std::optional<std::string_view> param(std::string_view name) const;

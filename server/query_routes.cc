@@ -26,6 +26,13 @@ struct PageArgs {
   std::string cursor;
 };
 
+// A self_only query parameter: required in open mode; with a token, the caller's own
+// number, which it defaults to.
+std::expected<std::string, Problem> own_param(const Api::Call& call, std::string_view name) {
+  if (!call.caller.authenticated) return required_param(call.req, name);
+  return own_number(call.caller, call.rule, std::string(call.req.param(name).value_or("")), name);
+}
+
 std::expected<PageArgs, Problem> page_args(const HttpRequest& req) {
   auto limit = uint_param(req, "limit", kDefaultLimit, 1, queries::kMaxPageSize);
   if (!limit) return std::unexpected(limit.error());
@@ -39,8 +46,15 @@ void Api::get_readmails(const Call& call, Answer answer) {
   if (!fresh) return answer(std::unexpected(fresh.error()));
   auto args = page_args(call.req);
   if (!args) return answer(std::unexpected(args.error()));
+  // Open mode: without receiver, the latest mail of everyone. With a token: the caller's
+  // own mailbox, named or not.
   std::optional<std::string> receiver;
   if (auto p = call.req.param("receiver")) receiver = std::string(*p);
+  if (call.caller.authenticated) {
+    auto own = own_number(call.caller, call.rule, receiver.value_or(""), "receiver");
+    if (!own) return answer(std::unexpected(own.error()));
+    receiver = *own;
+  }
   after("readmails", fresh->min_position, fresh->wait,
         [this, receiver, a = *args, self = call.req.target, answer = std::move(answer)](bool is_fresh) {
           if (!is_fresh) metrics_.stale_answer();
@@ -56,9 +70,13 @@ void Api::get_readmail(const Call& call, Answer answer) {
   auto fresh = freshness_params(call.req, options_.default_wait, options_.max_wait);
   if (!fresh) return answer(std::unexpected(fresh.error()));
   const std::string id(call.params.get("id"));
-  auto respond = [this, id, answer = std::move(answer)](bool is_fresh) {
+  // Only its sender and receiver see a message; to anyone else it does not exist.
+  const std::optional<std::string> viewer =
+      call.caller.authenticated ? std::optional<std::string>(call.caller.subject) : std::nullopt;
+  auto respond = [this, id, viewer, answer = std::move(answer)](bool is_fresh) {
     auto mail = engine_.readmails().by_id(id);
     if (!mail) return answer(std::unexpected(problem_of(mail.error())));
+    if (*mail && viewer && (*mail)->sender != *viewer && (*mail)->receiver != *viewer) mail->reset();
     if (!*mail) {
       Problem p = problem("not_found", "no message " + id + " in the mailbox");
       if (!is_fresh) p.headers.emplace_back("X-Stale", "true");
@@ -78,7 +96,7 @@ void Api::get_readmail(const Call& call, Answer answer) {
 }
 
 void Api::get_unread_count(const Call& call, Answer answer) {
-  auto receiver = required_param(call.req, "receiver");
+  auto receiver = own_param(call, "receiver");
   if (!receiver) return answer(std::unexpected(receiver.error()));
   auto fresh = freshness_params(call.req, options_.default_wait, options_.max_wait);
   if (!fresh) return answer(std::unexpected(fresh.error()));
@@ -93,7 +111,7 @@ void Api::get_unread_count(const Call& call, Answer answer) {
 }
 
 void Api::get_alarms(const Call& call, Answer answer) {
-  auto phone = required_param(call.req, "phone");
+  auto phone = own_param(call, "phone");
   if (!phone) return answer(std::unexpected(phone.error()));
   auto fresh = freshness_params(call.req, options_.default_wait, options_.max_wait);
   if (!fresh) return answer(std::unexpected(fresh.error()));

@@ -1,5 +1,7 @@
 // The route table: every route of the API with its method and handler, and the
 // dispatch that answers 404 and 405 from it.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "server/api.h"
@@ -8,23 +10,23 @@ namespace mailbox::server {
 
 const std::vector<Api::Route>& Api::routes() {
   static const std::vector<Route> table = {
-      // method  pattern                                   handler
-      {"POST", "/mobiles",                                 &Api::post_mobiles},
-      {"GET",  "/readmails",                               &Api::get_readmails},
-      {"GET",  "/readmails/unread-count",                  &Api::get_unread_count},
-      {"GET",  "/readmails/{id}",                          &Api::get_readmail},
-      {"POST", "/readmails/{id}/read",                     &Api::post_mark_read},
-      {"GET",  "/alarms",                                  &Api::get_alarms},
-      {"GET",  "/alarmLists",                              &Api::get_alarms},
-      {"GET",  "/alarms/dead-letters",                     &Api::get_dead_letters},
-      {"POST", "/alarms/dead-letters/{alarmId}/redrive",   &Api::post_redrive},
-      {"GET",  "/events",                                  &Api::get_events},
-      {"GET",  "/events/live",                             &Api::get_live},
-      {"GET",  "/streams/{name...}",                       &Api::get_stream},
-      {"POST", "/admin/rebuild",                           &Api::post_rebuild},
-      {"GET",  "/healthz",                                 &Api::get_health},
-      {"GET",  "/readyz",                                  &Api::get_ready},
-      {"GET",  "/metrics",                                 &Api::get_metrics},
+      // method  pattern                                   handler                  rule
+      {"POST", "/mobiles",                                 &Api::post_mobiles,      Rule::self_only},
+      {"GET",  "/readmails",                               &Api::get_readmails,     Rule::own_mailbox},
+      {"GET",  "/readmails/unread-count",                  &Api::get_unread_count,  Rule::self_only},
+      {"GET",  "/readmails/{id}",                          &Api::get_readmail,      Rule::participant},
+      {"POST", "/readmails/{id}/read",                     &Api::post_mark_read,    Rule::self_only},
+      {"GET",  "/alarms",                                  &Api::get_alarms,        Rule::self_only},
+      {"GET",  "/alarmLists",                              &Api::get_alarms,        Rule::self_only},
+      {"GET",  "/alarms/dead-letters",                     &Api::get_dead_letters,  Rule::admin_scope},
+      {"POST", "/alarms/dead-letters/{alarmId}/redrive",   &Api::post_redrive,      Rule::admin_scope},
+      {"GET",  "/events",                                  &Api::get_events,        Rule::admin_scope},
+      {"GET",  "/events/live",                             &Api::get_live,          Rule::admin_scope},
+      {"GET",  "/streams/{name...}",                       &Api::get_stream,        Rule::admin_scope},
+      {"POST", "/admin/rebuild",                           &Api::post_rebuild,      Rule::admin_scope},
+      {"GET",  "/healthz",                                 &Api::get_health,        Rule::open},
+      {"GET",  "/readyz",                                  &Api::get_ready,         Rule::open},
+      {"GET",  "/metrics",                                 &Api::get_metrics,       Rule::admin_scope},
   };
   return table;
 }
@@ -52,11 +54,44 @@ void Api::handle(HttpRequest req, Respond respond) {
     metrics_.record_request(name, http.status, std::chrono::duration<double>(Clock::now() - started).count());
     respond(std::move(http));
   };
-  if (route) return (this->*route->handler)(Call{req, params, route->pattern}, std::move(answer));
+  if (route) {
+    auto caller = identify(req, route->rule);
+    if (!caller) return answer(std::unexpected(std::move(caller.error())));
+    return (this->*route->handler)(Call{req, params, route->pattern, route->rule, *caller}, std::move(answer));
+  }
   if (allow.empty()) return answer(std::unexpected(problem("not_found", "no resource at " + req.path)));
   Problem p = problem("method_not_allowed", req.method + " is not allowed on " + req.path + "; use " + allow);
   p.headers.emplace_back("Allow", allow);
   answer(std::unexpected(std::move(p)));
+}
+
+std::expected<Caller, Problem> Api::identify(const HttpRequest& req, Rule rule) const {
+  Caller caller;
+  caller.address = req.peer;
+  // Open routes take no token (one sent along is ignored), and open mode has no keys.
+  if (rule == Rule::open || options_.authenticator == nullptr) return caller;
+  auto refuse = [](std::string why) {
+    Problem p = problem("unauthorized", why);
+    p.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + why + "\"");
+    return std::unexpected(std::move(p));
+  };
+  auto header = req.header("authorization");
+  if (!header) return refuse("no bearer token");
+  std::string_view value = *header;
+  constexpr std::string_view kScheme = "Bearer ";
+  if (value.size() <= kScheme.size() || !std::equal(kScheme.begin(), kScheme.end(), value.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      }))
+    return refuse("the Authorization header is not a bearer token");
+  auto identity = options_.authenticator->verify(value.substr(kScheme.size()));
+  if (!identity) return refuse(identity.error());
+  caller.authenticated = true;
+  caller.subject = std::move(identity->subject);
+  caller.scopes = std::move(identity->scopes);
+  caller.token_id = std::move(identity->token_id);
+  if (rule == Rule::admin_scope && !caller.has_scope(kAdminScope))
+    return std::unexpected(forbidden(rule, "this route needs the " + std::string(kAdminScope) + " scope"));
+  return caller;
 }
 
 }  // namespace mailbox::server
