@@ -15,6 +15,8 @@
 #include "app/engine.h"
 #include "server/access.h"
 #include "server/authenticator.h"
+#include "server/client_address.h"
+#include "server/origin_policy.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/reply.h"
@@ -29,6 +31,8 @@ struct ApiOptions {
   // Checks bearer tokens; null: open mode (every rule lets a caller through; mailboxd
   // then serves loopback clients only). REQUIRES: outlives the Api.
   const Authenticator* authenticator = nullptr;
+  OriginPolicy origins;                // Host and Origin checks, CORS
+  std::vector<Cidr> trusted_proxies;   // peers whose X-Forwarded-For is believed
 };
 
 class Api {

@@ -33,6 +33,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
   std::string listen = "127.0.0.1:8080";
   long long idle_ms = c.http.idle_timeout.count(), read_ms = c.http.read_timeout.count();
   long long payment_ms = c.payment_timeout.count(), drain_ms = c.drain_timeout.count();
+  std::string cors, public_hosts, trusted, metrics_listen;
   po::options_description flags(
       "mailboxd: the Mailbox service (HTTP API over an embedded event log)\n\n"
       "Usage: mailboxd [options]\n\nOptions (each also from the environment variable shown)");
@@ -57,7 +58,24 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     ("alarm-webhook", po::value(&c.alarm_webhook),
         "deliver alarms by POST to this URL instead of the log [MAILBOX_ALARM_WEBHOOK]")
     ("drain-timeout-ms", po::value(&drain_ms)->default_value(drain_ms),
-        "on SIGTERM, exit within this: in-flight requests answered, the rest cut [MAILBOX_DRAIN_TIMEOUT_MS]");
+        "on SIGTERM, exit within this: in-flight requests answered, the rest cut [MAILBOX_DRAIN_TIMEOUT_MS]")
+    ("auth-hs256-secret-file", po::value(&c.auth_hs256_secret_file),
+        "HS256 key: the file's bytes (one trailing newline removed), at least 32 [MAILBOX_AUTH_HS256_SECRET_FILE]")
+    ("auth-public-keys", po::value(&c.auth_public_keys),
+        "RS256/ES256 keys: PEM public keys or a JWKS document [MAILBOX_AUTH_PUBLIC_KEYS]")
+    ("auth-issuer", po::value(&c.auth_issuer), "tokens' iss must be this [MAILBOX_AUTH_ISSUER]")
+    ("auth-audience", po::value(&c.auth_audience), "tokens' aud must hold this [MAILBOX_AUTH_AUDIENCE]")
+    ("insecure-no-auth", po::bool_switch(&c.insecure_no_auth),
+        "serve clients beyond loopback without keys: anyone may do anything [MAILBOX_INSECURE_NO_AUTH]")
+    ("cors-origin", po::value(&cors), "origins (comma-separated) whose pages may call this API [MAILBOX_CORS_ORIGIN]")
+    ("public-host", po::value(&public_hosts),
+        "host names (comma-separated) this server answers for beyond loopback [MAILBOX_PUBLIC_HOST]")
+    ("public-origin", po::value(&c.public_origin),
+        "this server's own origin behind a TLS proxy, e.g. https://mail.example [MAILBOX_PUBLIC_ORIGIN]")
+    ("trusted-proxies", po::value(&trusted),
+        "proxies (CIDR, comma-separated) whose X-Forwarded-For is believed [MAILBOX_TRUSTED_PROXIES]")
+    ("metrics-listen", po::value(&metrics_listen),
+        "serve /metrics alone, without a token, on this HOST:PORT [MAILBOX_METRICS_LISTEN]");
   // clang-format on
   po::variables_map vm;
   try {
@@ -75,7 +93,17 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_PAYMENT_URL", "payment-url"},
                                           {"MAILBOX_PAYMENT_TIMEOUT_MS", "payment-timeout-ms"},
                                           {"MAILBOX_ALARM_WEBHOOK", "alarm-webhook"},
-                                          {"MAILBOX_DRAIN_TIMEOUT_MS", "drain-timeout-ms"}};
+                                          {"MAILBOX_DRAIN_TIMEOUT_MS", "drain-timeout-ms"},
+                                          {"MAILBOX_AUTH_HS256_SECRET_FILE", "auth-hs256-secret-file"},
+                                          {"MAILBOX_AUTH_PUBLIC_KEYS", "auth-public-keys"},
+                                          {"MAILBOX_AUTH_ISSUER", "auth-issuer"},
+                                          {"MAILBOX_AUTH_AUDIENCE", "auth-audience"},
+                                          {"MAILBOX_INSECURE_NO_AUTH", "insecure-no-auth"},
+                                          {"MAILBOX_CORS_ORIGIN", "cors-origin"},
+                                          {"MAILBOX_PUBLIC_HOST", "public-host"},
+                                          {"MAILBOX_PUBLIC_ORIGIN", "public-origin"},
+                                          {"MAILBOX_TRUSTED_PROXIES", "trusted-proxies"},
+                                          {"MAILBOX_METRICS_LISTEN", "metrics-listen"}};
                                       for (const auto& [var, flag] : kNames)
                                         if (env == var) return flag;
                                       return "";
@@ -105,6 +133,37 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
       return ConfigExit{2, "mailboxd: '" + *url + "' is not an http:// URL"};
   c.http.idle_timeout = std::chrono::milliseconds(idle_ms);
   c.http.read_timeout = std::chrono::milliseconds(read_ms);
+
+  auto split = [](const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream in(list);
+    for (std::string one; std::getline(in, one, ',');)
+      if (!one.empty()) out.push_back(one);
+    return out;
+  };
+  c.cors_origins = split(cors);
+  c.public_hosts = split(public_hosts);
+  if (!trusted.empty()) {
+    auto cidrs = parse_cidrs(trusted);
+    if (!cidrs) return ConfigExit{2, "mailboxd: --trusted-proxies must be CIDRs, e.g. 10.0.0.0/8,::1, not '" + trusted + "'"};
+    c.trusted_proxies = std::move(*cidrs);
+  }
+  if (!metrics_listen.empty()) {
+    ServerOptions metrics = c.http;
+    metrics.threads = 1;
+    if (!parse_listen(metrics_listen, metrics))
+      return ConfigExit{2, "mailboxd: --metrics-listen must be HOST:PORT, not '" + metrics_listen + "'"};
+    c.metrics_listen = metrics;
+  }
+  // Protected mode, as Redis has it: without keys, loopback only, unless told otherwise.
+  if (!c.has_keys()) {
+    if (!is_loopback(c.http.host) && !c.insecure_no_auth)
+      return ConfigExit{2, "mailboxd: --listen " + listen +
+                               " is not a loopback address, and no key is configured: anyone who reaches it could "
+                               "send as anyone and read every mailbox. Give --auth-hs256-secret-file or "
+                               "--auth-public-keys (see README, Beyond loopback), or --insecure-no-auth to accept that."};
+    c.http.loopback_clients_only = !c.insecure_no_auth;
+  }
   return c;
 }
 

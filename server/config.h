@@ -5,7 +5,9 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
+#include "server/client_address.h"
 #include "server/http_server.h"
 
 namespace mailbox::server {
@@ -19,6 +21,17 @@ struct Config {
   std::string alarm_webhook;  // empty: alarms go to the log
   // SIGTERM to exit, at most: draining connections, then stopping the engine.
   std::chrono::milliseconds drain_timeout{8000};
+
+  // Identity (README "Beyond loopback"). No key file: open mode, loopback clients only.
+  std::string auth_hs256_secret_file;
+  std::string auth_public_keys;
+  std::string auth_issuer, auth_audience;
+  bool insecure_no_auth = false;  // serve non-loopback clients without keys (say so loudly)
+  std::vector<std::string> cors_origins, public_hosts;
+  std::string public_origin;
+  std::vector<Cidr> trusted_proxies;
+  std::optional<ServerOptions> metrics_listen;  // /metrics alone, open, on its own address
+  bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }
 };
 
 struct ConfigExit {

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/client_address.h"
 #include "server/reply.h"
 #include "server/url.h"
 
@@ -41,6 +42,15 @@ struct HttpServer::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  asio::signal_set reload_signals{ioc, SIGHUP};
+  std::function<void()> on_reload;
+  void wait_reload() {
+    reload_signals.async_wait([this](beast::error_code ec, int) {
+      if (ec) return;
+      if (on_reload) on_reload();
+      wait_reload();
+    });
+  }
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
   std::atomic<bool> stopped{false};
@@ -272,6 +282,17 @@ void HttpServer::Impl::accept() {
       return accept();  // e.g. too many open files: keep accepting
     }
     if (draining) return;
+    if (options.loopback_clients_only) {
+      beast::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      if (peer_ec || !is_loopback(peer.address().to_string())) {
+        metrics.connection_refused();
+        beast::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
+        return accept();
+      }
+    }
     if (static_cast<std::size_t>(metrics.connections()) >= options.max_connections) {
       // Over the limit: a short 503 and close, so that the client knows why.
       metrics.connection_refused();
@@ -333,6 +354,11 @@ void HttpServer::on_shutdown_signal(std::function<void()> on_signal) {
   impl_->signals.async_wait([fn = std::move(on_signal)](beast::error_code ec, int) {
     if (!ec) fn();
   });
+}
+
+void HttpServer::on_reload_signal(std::function<void()> on_signal) {
+  impl_->on_reload = std::move(on_signal);
+  impl_->wait_reload();
 }
 
 bool HttpServer::drain(std::chrono::milliseconds timeout) {

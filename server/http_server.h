@@ -25,6 +25,9 @@ struct ServerOptions {
   std::size_t max_header_bytes = 8 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};  // a kept-alive connection with no request is closed
   std::chrono::milliseconds read_timeout{10'000};  // a request must arrive whole within this once begun
+  // Protected mode (no keys): a connection from anywhere but a loopback address is
+  // closed at once, before a byte is read.
+  bool loopback_clients_only = false;
 };
 
 class HttpServer {
@@ -44,6 +47,8 @@ class HttpServer {
   void post(std::function<void()> fn);
   // Calls on_signal (on an I/O thread) on SIGINT or SIGTERM.
   void on_shutdown_signal(std::function<void()> on_signal);
+  // Calls on_signal (on an I/O thread) on every SIGHUP.
+  void on_reload_signal(std::function<void()> on_signal);
 
   // Stops accepting, closes idle connections, lets requests in flight finish (each
   // connection closes after its response), ends live streams. Waits up to `timeout`

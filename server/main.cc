@@ -78,7 +78,35 @@ int main(int argc, char** argv) {
   server::HttpServer http(config.http, [&api](server::HttpRequest req, server::Respond respond) {
     api->handle(std::move(req), std::move(respond));
   }, metrics);
-  api = std::make_unique<server::Api>(**engine, metrics, [&http](std::function<void()> fn) { http.post(std::move(fn)); });
+  server::ApiOptions api_options;
+  api_options.origins.loopback_hosts_only = !config.has_keys() && !config.insecure_no_auth;
+  api_options.origins.public_hosts = config.public_hosts;
+  api_options.origins.public_origin = config.public_origin;
+  api_options.origins.cors_origins = config.cors_origins;
+  api_options.trusted_proxies = config.trusted_proxies;
+  if (!config.has_keys() && config.insecure_no_auth)
+    spdlog::warn("no keys and --insecure-no-auth: any client that reaches {} may send as anyone and read everything",
+                 config.http.host);
+  else if (!config.has_keys())
+    spdlog::warn("no keys: open mode, serving loopback clients only ({}); see README, Beyond loopback",
+                 config.http.host);
+  api = std::make_unique<server::Api>(**engine, metrics, [&http](std::function<void()> fn) { http.post(std::move(fn)); },
+                                      api_options);
+  // /metrics alone, without a token, for a scraper on another address.
+  std::unique_ptr<server::HttpServer> metrics_http;
+  if (config.metrics_listen) {
+    metrics_http = std::make_unique<server::HttpServer>(
+        *config.metrics_listen,
+        [&engine, &metrics](server::HttpRequest req, server::Respond respond) {
+          respond(server::metrics_only(req, metrics, (*engine)->status()));
+        },
+        metrics);
+    if (auto s = metrics_http->listen(); !s) {
+      std::fprintf(stderr, "mailboxd: --metrics-listen: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    metrics_http->start();
+  }
   if (auto s = http.listen(); !s) {
     std::fprintf(stderr, "mailboxd: %s\n", s.error().message.c_str());
     return 1;
@@ -125,6 +153,7 @@ int main(int argc, char** argv) {
   if (!http.drain(left * 3 / 4)) spdlog::warn("some connections did not close in time");
   (*engine)->stop();
   http.stop();
+  if (metrics_http) metrics_http->stop();
   api.reset();
   payment.reset();  // its last answers may still reach the engine
   engine->reset();

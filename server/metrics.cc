@@ -1,5 +1,7 @@
 #include "server/metrics.h"
 
+#include "server/reply.h"
+
 #include <cstdio>
 
 
@@ -100,6 +102,12 @@ std::string Metrics::render(const app::EngineStatus& engine) const {
     }
   for (const auto& source : sources_) source(out);
   return out;
+}
+
+HttpResponse metrics_only(const HttpRequest& req, const Metrics& metrics, const app::EngineStatus& engine) {
+  if (req.method == "GET" && req.path == "/metrics")
+    return to_http(Resource{Resource::Kind::ok, metrics.render(engine), "text/plain; version=0.0.4", {}, nullptr});
+  return to_http(std::unexpected(problem("not_found", "this listener serves GET /metrics only")));
 }
 
 }  // namespace mailbox::server

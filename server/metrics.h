@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/engine.h"
+#include "server/http_types.h"
 
 namespace mailbox::server {
 
@@ -49,5 +50,9 @@ class Metrics {
   std::atomic<std::uint64_t> refused_{0}, stale_{0};
   std::vector<std::function<void(std::string&)>> sources_;
 };
+
+// The answer of a listener that serves /metrics alone (--metrics-listen): GET /metrics,
+// or 404.
+HttpResponse metrics_only(const HttpRequest& req, const Metrics& metrics, const app::EngineStatus& engine);
 
 }  // namespace mailbox::server

@@ -22,7 +22,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Resource {
   // not_ready: a status document saying the server cannot serve now (GET /readyz).
-  enum class Kind { ok, created, accepted, not_ready };
+  enum class Kind { ok, created, accepted, no_content, not_ready };
   Kind kind = Kind::ok;
   std::string body;  // JSON unless content_type says otherwise
   std::string content_type = "application/json";

@@ -47,14 +47,27 @@ void Api::handle(HttpRequest req, Respond respond) {
     }
     if (allow.find(r.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
   }
+  // A CORS preflight for a route's path: answered here, for the origins named for CORS.
+  const bool preflight = !route && req.method == "OPTIONS" && !allow.empty();
   // Counted once, under the route's pattern (or "other": labels come from the table).
   std::string name = route ? std::string(route->method) + " " + std::string(route->pattern) : "other";
-  Answer answer = [this, name = std::move(name), started, respond = std::move(respond)](Reply reply) {
+  Answer answer = [this, name = std::move(name), started, cors = cors_headers(options_.origins, req),
+                   respond = std::move(respond)](Reply reply) {
     HttpResponse http = to_http(std::move(reply));
+    http.headers.insert(http.headers.end(), cors.begin(), cors.end());
     metrics_.record_request(name, http.status, std::chrono::duration<double>(Clock::now() - started).count());
     respond(std::move(http));
   };
+  if (auto bad_host = check_host(options_.origins, req)) return answer(std::unexpected(std::move(*bad_host)));
+  if (preflight) {
+    if (cors_headers(options_.origins, req).empty())
+      return answer(std::unexpected(problem("origin_not_allowed", "no CORS for this origin")));
+    return answer(Resource{Resource::Kind::no_content, {}, "application/json", {}, nullptr});
+  }
   if (route) {
+    // A state-changing request from another site's page is refused.
+    if (route->method == "POST")
+      if (auto bad_origin = check_origin(options_.origins, req)) return answer(std::unexpected(std::move(*bad_origin)));
     auto caller = identify(req, route->rule);
     if (!caller) return answer(std::unexpected(std::move(caller.error())));
     return (this->*route->handler)(Call{req, params, route->pattern, route->rule, *caller}, std::move(answer));
@@ -67,7 +80,7 @@ void Api::handle(HttpRequest req, Respond respond) {
 
 std::expected<Caller, Problem> Api::identify(const HttpRequest& req, Rule rule) const {
   Caller caller;
-  caller.address = req.peer;
+  caller.address = client_address(req.peer, req.header("x-forwarded-for"), options_.trusted_proxies);
   // Open routes take no token (one sent along is ignored), and open mode has no keys.
   if (rule == Rule::open || options_.authenticator == nullptr) return caller;
   auto refuse = [](std::string why) {

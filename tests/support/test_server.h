@@ -16,8 +16,10 @@ namespace mailbox::testing {
 class TestServer {
  public:
   // env: the file system the databases write through (null: the real one).
+  // api_options: the API's (keys, Host and Origin rules); the defaults are open mode.
   explicit TestServer(server::ServerOptions http = {}, commands::PaymentGate* payment = nullptr,
-                      commands::AlarmSink* alarms = nullptr, rocksdb::Env* env = nullptr) {
+                      commands::AlarmSink* alarms = nullptr, rocksdb::Env* env = nullptr,
+                      server::ApiOptions api_options = {}) {
     app::EngineOptions options;
     options.store.env = env;
     options.data_dir = dir.str();
@@ -30,7 +32,8 @@ class TestServer {
     server = std::make_unique<server::HttpServer>(
         http, [this](server::HttpRequest req, server::Respond r) { api->handle(std::move(req), std::move(r)); },
         metrics);
-    api = std::make_unique<server::Api>(*engine, metrics, [this](std::function<void()> fn) { server->post(std::move(fn)); });
+    api = std::make_unique<server::Api>(
+        *engine, metrics, [this](std::function<void()> fn) { server->post(std::move(fn)); }, api_options);
     if (!server->listen()) throw std::runtime_error("listen failed");
     server->start();
     if (!engine->start()) throw std::runtime_error("engine start failed");
