@@ -34,13 +34,15 @@ std::string json_string(const std::string& s) {
 }  // namespace
 
 void Report::print() const {
-  std::printf("| benchmark | metric | value | unit | reference | ratio |\n");
-  std::printf("|---|---|---:|---|---|---:|\n");
+  std::printf("| benchmark | metric | value | unit | errors | reference | ratio |\n");
+  std::printf("|---|---|---:|---|---:|---|---:|\n");
   for (const auto& r : rows_) {
     char ratio[32] = "";
-    if (r.ratio) std::snprintf(ratio, sizeof ratio, "%.2f", *r.ratio);
-    std::printf("| %s | %s | %s | %s | %s | %s |\n", r.benchmark.c_str(), r.metric.c_str(),
-                number(r.value).c_str(), r.unit.c_str(), r.reference.c_str(), ratio);
+    if (r.failed()) std::snprintf(ratio, sizeof ratio, "failed");
+    else if (r.ratio) std::snprintf(ratio, sizeof ratio, "%.2f", *r.ratio);
+    const std::string errors = r.errors ? std::to_string(*r.errors) : "";
+    std::printf("| %s | %s | %s | %s | %s | %s | %s |\n", r.benchmark.c_str(), r.metric.c_str(),
+                number(r.value).c_str(), r.unit.c_str(), errors.c_str(), r.reference.c_str(), ratio);
   }
   std::fflush(stdout);
 }
@@ -56,12 +58,17 @@ bool Report::write_json(const std::string& path) const {
     const auto& r = rows_[i];
     out << "  {\"benchmark\": " << json_string(r.benchmark) << ", \"metric\": " << json_string(r.metric)
         << ", \"value\": " << number(r.value) << ", \"unit\": " << json_string(r.unit)
+        << ", \"errors\": " << (r.errors ? std::to_string(*r.errors) : std::string("null"))
         << ", \"reference\": " << json_string(r.reference)
-        << ", \"ratio\": " << (r.ratio ? std::to_string(*r.ratio) : std::string("null")) << "}"
+        << ", \"ratio\": " << (r.ratio && !r.failed() ? std::to_string(*r.ratio) : std::string("null")) << "}"
         << (i + 1 < rows_.size() ? ",\n" : "\n");
   }
   out << "]\n";
   return static_cast<bool>(out);
+}
+
+std::size_t Report::failed() const {
+  return static_cast<std::size_t>(std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.failed(); }));
 }
 
 double percentile(std::vector<double>& samples, double p) {

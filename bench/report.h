@@ -1,7 +1,10 @@
 #pragma once
-// The benchmarks' common output: rows of (benchmark, metric, value, unit, reference,
-// ratio), printed as one markdown table and optionally written as a JSON array.
+// The benchmarks' common output: rows of (benchmark, metric, value, unit, errors,
+// reference, ratio), printed as one markdown table and optionally written as a JSON
+// array. A row whose errors count is above zero is a failed measurement: its value
+// counts successes only, it is compared with nothing, and the table says "failed".
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,13 +17,20 @@ struct Row {
   double value = 0;
   std::string unit;
   std::string reference;            // what value is compared with ("" when nothing)
-  std::optional<double> ratio;      // value / reference value
+  std::optional<double> ratio;      // value / reference value; none when errors > 0
+  // Operations behind value that failed (or, for a percentile, were left out of it):
+  // none when the benchmark does not count them.
+  std::optional<std::uint64_t> errors;
+
+  bool failed() const { return errors && *errors > 0; }
 };
 
 class Report {
  public:
   void add(Row row) { rows_.push_back(std::move(row)); }
   const std::vector<Row>& rows() const { return rows_; }
+  // Rows that are failed measurements (see Row::failed).
+  std::size_t failed() const;
   // Markdown table on stdout.
   void print() const;
   // JSON array of objects with the row's keys; returns false (and says why on stderr)

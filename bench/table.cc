@@ -1,8 +1,11 @@
 // table: merges the JSON rows of several benchmarks into one markdown table on stdout
-// and, with --json, one JSON array.
+// and, with --json, one JSON array. Exits 3, after writing both, when a row is a failed
+// measurement (its errors count is above zero), so that a run with errors is not taken
+// for a result.
 //   table [--json OUT] FILE...
 #include <simdjson.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -42,10 +45,16 @@ int main(int argc, char** argv) {
       double v;
       if (row["value"].get(v) == simdjson::SUCCESS) r.value = v;
       if (row["ratio"].get(v) == simdjson::SUCCESS) r.ratio = v;
+      std::uint64_t n;
+      if (row["errors"].get(n) == simdjson::SUCCESS) r.errors = n;
       report.add(std::move(r));
     }
   }
   report.print();
   if (!json_out.empty() && !report.write_json(json_out)) return 1;
+  if (const auto failed = report.failed()) {
+    std::fprintf(stderr, "table: %zu rows are failed measurements (see their errors column)\n", failed);
+    return 3;
+  }
   return 0;
 }
