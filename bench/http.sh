@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # http: POST /mobiles against mailboxd (durable: every 201 is fsynced) at 16, 64 and 256
 # keep-alive connections, beside nginx answering `return 200` to the same requests with
-# the same load generator (wrk, one thread) in the same run. Writes JSON rows to $1.
+# the same load generator (wrk, one thread) in the same run. Rates count successes
+# (2xx) only; a run with non-2xx answers or socket errors has them in its errors column
+# and is not compared. Writes JSON rows to $1, and "connections successes/s errors"
+# lines to $1.rps.
 #   bench/http.sh OUT.json [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +20,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-# run_wrk URL CONNECTIONS -> "rps p50_us p99_us non2xx errors"
-run_wrk() {
-  wrk -t1 -c"$2" -d"${seconds}s" --latency -s bench/post_mobiles.lua "$1" |
-    sed -n 's/^RESULT rps=\([0-9.]*\) p50_us=\([0-9]*\) p99_us=\([0-9]*\) non2xx=\([0-9]*\) socket_errors=\([0-9]*\)$/\1 \2 \3 \4 \5/p'
-}
 
 port=18180
 build/server/mailboxd --data "$work/data" --listen 127.0.0.1:$port --threads 1 --log-level warn >"$work/mailboxd.log" 2>&1 &
@@ -48,22 +45,27 @@ nginx_pid=$!
 wait_http "http://127.0.0.1:$((port + 1))/"
 
 rows=()
-: >"$out.rps"  # "connections req/s" lines for the peers' comparison
+: >"$out.rps"
 for c in 16 64 256; do
-  echo "http: $c connections, mailboxd then nginx (${seconds}s each)..." >&2
-  read -r m_rps m_p50 m_p99 m_bad m_err < <(run_wrk "http://127.0.0.1:$port/mobiles" "$c")
-  read -r n_rps n_p50 n_p99 n_bad n_err < <(run_wrk "http://127.0.0.1:$((port + 1))/mobiles" "$c")
-  if [ "$m_bad" != 0 ] || [ "$m_err" != 0 ]; then echo "http: mailboxd answered $m_bad non-2xx and $m_err socket errors" >&2; fi
-  ratio=$(awk -v a="$m_rps" -v b="$n_rps" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')
-  echo "$c $m_rps" >>"$out.rps"
-  rows+=("{\"benchmark\": \"http\", \"metric\": \"POST /mobiles, $c connections\", \"value\": $m_rps, \"unit\": \"req/s\", \"reference\": \"nginx return 200, $c connections\", \"ratio\": $ratio}")
-  rows+=("{\"benchmark\": \"http\", \"metric\": \"POST /mobiles, $c connections p50\", \"value\": $m_p50, \"unit\": \"us\", \"reference\": \"\", \"ratio\": null}")
-  rows+=("{\"benchmark\": \"http\", \"metric\": \"POST /mobiles, $c connections p99\", \"value\": $m_p99, \"unit\": \"us\", \"reference\": \"\", \"ratio\": null}")
-  rows+=("{\"benchmark\": \"http\", \"metric\": \"nginx return 200, $c connections\", \"value\": $n_rps, \"unit\": \"req/s\", \"reference\": \"\", \"ratio\": null}")
+  echo "http: $c connections, mailboxd (${seconds}s)..." >&2
+  read -r m_ok m_p50 m_p99 m_bad m_sock < <(run_wrk "http://127.0.0.1:$port/mobiles" "$c" "$seconds" "$port")
+  m_errors=$((m_bad + m_sock))
+  if [ "$m_errors" != 0 ]; then echo "http: mailboxd answered $m_bad non-2xx, and $m_sock socket errors" >&2; fi
+  echo "http: $c connections, nginx (${seconds}s)..." >&2
+  read -r n_ok n_p50 n_p99 n_bad n_sock < <(run_wrk "http://127.0.0.1:$((port + 1))/mobiles" "$c" "$seconds")
+  n_errors=$((n_bad + n_sock))
+  if [ "$n_errors" != 0 ]; then echo "http: nginx answered $n_bad non-2xx, and $n_sock socket errors" >&2; fi
+  ratio=$(awk -v a="$m_ok" -v b="$n_ok" -v e="$((m_errors + n_errors))" 'BEGIN { if (e > 0 || b == 0) print "null"; else printf "%.4f", a / b }')
+  echo "$c $m_ok $m_errors" >>"$out.rps"
+  name="POST /mobiles, $c connections"
+  rows+=("{\"benchmark\": \"http\", \"metric\": \"$name\", \"value\": $m_ok, \"unit\": \"successes/s\", \"errors\": $m_errors, \"reference\": \"nginx return 200, $c connections\", \"ratio\": $ratio}")
+  rows+=("{\"benchmark\": \"http\", \"metric\": \"$name p50\", \"value\": $m_p50, \"unit\": \"us\", \"errors\": $m_errors, \"reference\": \"\", \"ratio\": null}")
+  rows+=("{\"benchmark\": \"http\", \"metric\": \"$name p99\", \"value\": $m_p99, \"unit\": \"us\", \"errors\": $m_errors, \"reference\": \"\", \"ratio\": null}")
+  rows+=("{\"benchmark\": \"http\", \"metric\": \"nginx return 200, $c connections\", \"value\": $n_ok, \"unit\": \"successes/s\", \"errors\": $n_errors, \"reference\": \"\", \"ratio\": null}")
 done
-# Latency at about half of the most sends/s seen above, mailboxd still running.
-max_rps=$(sort -k2 -n -r "$out.rps" | head -1 | cut -d' ' -f2)
-half=$(awk -v m="$max_rps" 'BEGIN { printf "%.0f", m / 2 }')
+# Latency at about half of the most successes/s seen above, mailboxd still running.
+max_ok=$(sort -k2 -g -r "$out.rps" | head -1 | cut -d' ' -f2)
+half=$(awk -v m="$max_ok" 'BEGIN { h = m / 2; printf "%.0f", (h < 1 ? 1 : h) }')
 echo "http: latency with sends paced at $half/s (${seconds}s)..." >&2
 build/bench/latency --port $port --send-rate "$half" --seconds "$seconds" --json "$work/latency.json" >/dev/null
 while IFS= read -r line; do

@@ -24,3 +24,40 @@ write_rows() {
     echo "]"
   } >"$file"
 }
+
+# mailboxd_non2xx PORT: how many answers the mailboxd on PORT has given with a status
+# outside 2xx since it started, from its /metrics. Fails when it does not answer.
+mailboxd_non2xx() {
+  local metrics
+  metrics=$(curl -fs --max-time 5 "http://127.0.0.1:$1/metrics") || return 1
+  awk '/^mailbox_http_requests_total\{/ && !/status="2[0-9][0-9]"/ { n += $NF } END { print n + 0 }' <<<"$metrics"
+}
+
+# run_wrk URL CONNECTIONS SECONDS [MAILBOXD_PORT]
+#   -> "successes_per_s p50_us p99_us non2xx socket_errors"
+# Sends bench/post_mobiles.lua's POSTs with wrk (one thread, keep-alive). non2xx is
+# wrk's count of answers with a status of 400 or more; with MAILBOXD_PORT it is at
+# least mailboxd's own count of answers outside 2xx during the run, since wrk takes 1xx
+# and 3xx for successes. Successes are the answers that were not non2xx; socket errors
+# (connect, read, write, timeout) are counted apart. The percentiles are wrk's, over
+# every answer. A wrk that prints no result counts as one socket error.
+run_wrk() {
+  local url=$1 connections=$2 seconds=$3 port=${4:-} before="" after="" result
+  if [ -n "$port" ]; then before=$(mailboxd_non2xx "$port") || before=""; fi
+  result=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency -s bench/post_mobiles.lua "$url" |
+    sed -n 's/^RESULT //p') || true
+  if [ -n "$port" ]; then after=$(mailboxd_non2xx "$port") || after=""; fi
+  if [ -z "$result" ]; then
+    echo "$(basename "$0"): wrk printed no result for $url" >&2
+    echo "0 0 0 0 1"
+    return
+  fi
+  awk -v before="$before" -v after="$after" '{
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    bad = v["non2xx"]
+    if (before != "" && after != "" && after - before > bad) bad = after - before
+    ok = v["requests"] - bad
+    if (ok < 0) ok = 0
+    printf "%.1f %d %d %d %d\n", (v["seconds"] > 0 ? ok / v["seconds"] : 0), v["p50_us"], v["p99_us"], bad, v["socket_errors"]
+  }' <<<"$result"
+}

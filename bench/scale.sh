@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scale: mailboxd over logs of growing size (0, then each SIZE given): time from start
-# to ready, POST /mobiles rate at 64 connections (wrk, one thread), and resident memory
-# after that load. The logs are mailbox-like (bench/fill) with views built by
-# mailbox-replay rebuild, as after a long life. Writes JSON rows to OUT.
+# to ready, POST /mobiles successes (2xx) per second at 64 connections (wrk, one
+# thread; non-2xx answers and socket errors go to the errors column, and such a run is
+# not compared), and resident memory after that load. The logs are mailbox-like
+# (bench/fill) with views built by mailbox-replay rebuild, as after a long life. Writes
+# JSON rows to OUT.
 #   bench/scale.sh OUT.json SECONDS SIZE...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,8 @@ cleanup() {
 trap cleanup EXIT
 port=18195
 rows=()
-base_rps=""
+base_ok=""
+base_errors=0
 for size in 0 "$@"; do
   data="$work/data-$size"
   mkdir -p "$data"
@@ -34,16 +37,17 @@ for size in 0 "$@"; do
   pid=$!
   until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.01; done
   ready=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
-  rps=$(wrk -t1 -c64 -d"${seconds}s" -s bench/post_mobiles.lua "http://127.0.0.1:$port/mobiles" |
-    sed -n 's/^RESULT rps=\([0-9.]*\) .*/\1/p')
+  read -r ok _ _ bad sock < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
+  errors=$((bad + sock))
+  if [ "$errors" != 0 ]; then echo "scale: mailboxd answered $bad non-2xx, and $sock socket errors" >&2; fi
   rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
   kill "$pid" && wait "$pid" || true
   pid=""
   rm -rf "$data"
-  [ -z "$base_rps" ] && base_rps=$rps
-  ratio=$(awk -v a="$rps" -v b="$base_rps" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')
-  rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: POST /mobiles, 64 connections\", \"value\": $rps, \"unit\": \"req/s\", \"reference\": \"log at 0 events\", \"ratio\": $ratio}")
-  rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: resident memory after the sends\", \"value\": $((rss_kb / 1024)), \"unit\": \"MB\", \"reference\": \"\", \"ratio\": null}")
-  rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: start to ready\", \"value\": $ready, \"unit\": \"s\", \"reference\": \"\", \"ratio\": null}")
+  if [ -z "$base_ok" ]; then base_ok=$ok; base_errors=$errors; fi
+  ratio=$(awk -v a="$ok" -v b="$base_ok" -v e="$((errors + base_errors))" 'BEGIN { if (e > 0 || b == 0) print "null"; else printf "%.4f", a / b }')
+  rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: POST /mobiles, 64 connections\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"log at 0 events\", \"ratio\": $ratio}")
+  rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: resident memory after the sends\", \"value\": $((rss_kb / 1024)), \"unit\": \"MB\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
+  rows+=("{\"benchmark\": \"scale\", \"metric\": \"log at $size events: start to ready\", \"value\": $ready, \"unit\": \"s\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
 done
 write_rows "$out" "${rows[@]}"
