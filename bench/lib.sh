@@ -25,6 +25,35 @@ write_rows() {
   } >"$file"
 }
 
+# cpu_ticks PID: clock ticks of user and system time PID has used so far (fields 14
+# and 15 of /proc/PID/stat, counted after the command name, which may hold spaces).
+# Fails when PID is gone.
+cpu_ticks() {
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null
+}
+
+# wait_idle PID BOUND: waits until PID has used under 5% of one core over half a
+# second, at most BOUND seconds. Prints how long PID stayed busy (in steps of 0.5 s);
+# returns 1 when it was still busy at the bound. A process that is gone is idle.
+wait_idle() {
+  local pid=$1 bound=$2 hz before after steps=0
+  hz=$(getconf CLK_TCK)
+  before=$(cpu_ticks "$pid") || { echo 0; return 0; }
+  while [ $((steps * 5)) -lt $((bound * 10)) ]; do
+    sleep 0.5
+    after=$(cpu_ticks "$pid") || break
+    if [ $(((after - before) * 40)) -lt "$hz" ]; then
+      awk -v s="$steps" 'BEGIN { printf "%.1f\n", s / 2 }'
+      return 0
+    fi
+    before=$after
+    steps=$((steps + 1))
+  done
+  awk -v s="$steps" 'BEGIN { printf "%.1f\n", s / 2 }'
+  [ -d "/proc/$pid" ] && return 1
+  return 0
+}
+
 # mailboxd_non2xx PORT: how many answers the mailboxd on PORT has given with a status
 # outside 2xx since it started, from its /metrics. Fails when it does not answer.
 mailboxd_non2xx() {
