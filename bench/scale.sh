@@ -35,7 +35,13 @@ for size in 0 "$@"; do
   started=$(date +%s.%N)
   build/server/mailboxd --data "$data" --listen 127.0.0.1:$port --threads 1 --log-level warn >"$work/mailboxd.log" 2>&1 &
   pid=$!
-  until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.01; done
+  # Bounded: a mailboxd that dies or never catches up ends the run with a message.
+  for _ in $(seq 1 60000); do
+    curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break
+    kill -0 "$pid" 2>/dev/null || { echo "scale: mailboxd exited at start: $(tail -3 "$work/mailboxd.log")" >&2; exit 1; }
+    sleep 0.01
+  done
+  curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || { echo "scale: mailboxd not ready after 10 minutes" >&2; exit 1; }
   ready=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
   read -r ok _ _ bad sock < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
   errors=$((bad + sock))

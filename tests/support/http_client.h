@@ -34,7 +34,11 @@ class HttpConnection {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);  // the destructor does not run for a constructor that throws
+      fd_ = -1;
+      throw std::runtime_error("connect failed");
+    }
   }
   ~HttpConnection() {
     if (fd_ >= 0) ::close(fd_);
