@@ -26,6 +26,7 @@ struct AuthOptions {
   // At most this many verified tokens are remembered (0: none).
   std::size_t cache_entries = 10000;
   // The time to check "exp" and "nbf" against; empty: the system clock. Tests set it.
+  // It is called from every thread that verifies, so it must be thread-safe.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
 
