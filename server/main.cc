@@ -15,12 +15,23 @@
 #include "clients/http_payment_gate.h"
 #include "clients/webhook_alarm_sink.h"
 #include "server/api.h"
+#include "server/auth/bearer_authenticator.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 
 using namespace mailbox;
 using namespace std::chrono_literals;
+
+namespace {
+
+void log_keys(const server::auth::TokenVerifier& verifier) {
+  std::string keys;
+  for (const auto& key : verifier.describe_keys()) keys += (keys.empty() ? "" : ", ") + key.id + " (" + key.algorithm + ")";
+  spdlog::info("auth: bearer tokens checked against {}", keys);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   auto parsed = server::parse_config(argc, argv);
@@ -79,6 +90,31 @@ int main(int argc, char** argv) {
     api->handle(std::move(req), std::move(respond));
   }, metrics);
   server::ApiOptions api_options;
+  std::unique_ptr<server::auth::BearerAuthenticator> authenticator;
+  if (config.has_keys()) {
+    server::auth::AuthOptions auth;
+    auth.hs256_secret_file = config.auth_hs256_secret_file;
+    auth.public_keys_file = config.auth_public_keys;
+    auth.issuer = config.auth_issuer;
+    auth.audience = config.auth_audience;
+    auto verifier = server::auth::TokenVerifier::load(auth);
+    if (!verifier) {
+      std::fprintf(stderr, "mailboxd: %s\n", verifier.error().message.c_str());
+      return 2;
+    }
+    authenticator = std::make_unique<server::auth::BearerAuthenticator>(std::move(*verifier));
+    api_options.authenticator = authenticator.get();
+    log_keys(authenticator->verifier());
+    // SIGHUP: the key files are read again; connections stay open.
+    http.on_reload_signal([&authenticator] {
+      if (auto s = authenticator->verifier().reload(); !s)
+        spdlog::error("SIGHUP: the keys were not reloaded, the old ones stay in use: {}", s.error().message);
+      else
+        log_keys(authenticator->verifier());
+    });
+  } else {
+    http.on_reload_signal([] { spdlog::info("SIGHUP: no key files to read again (open mode)"); });
+  }
   api_options.origins.loopback_hosts_only = !config.has_keys() && !config.insecure_no_auth;
   api_options.origins.public_hosts = config.public_hosts;
   api_options.origins.public_origin = config.public_origin;

@@ -1,4 +1,6 @@
 // Operations: online rebuild, health, readiness and metrics.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "app/json_writer.h"
@@ -21,6 +23,10 @@ void Api::post_rebuild(const Call& call, Answer answer) {
   if (draining_) return answer(std::unexpected(problem("shutting_down", "the server is shutting down")));
   if (rebuild_thread_.joinable()) rebuild_thread_.join();  // the previous one has finished
   rebuilding_ = true;
+  // Admin actions that append nothing are attributed here, in the log.
+  const auto actor = call.caller.actor();
+  spdlog::info("rebuild of {} asked by {} (token id '{}', from {})", view, actor.principal, actor.token_id,
+               actor.client_address);
   rebuild_thread_ = std::thread([this, chosen, answer = std::move(answer)] {
     app::JsonWriter w;
     w.begin_array();
