@@ -82,9 +82,9 @@ void ProjectionWorker::run() {
       retries_.fetch_add(1, std::memory_order_relaxed);
       if (!pause(backoff)) return;
       backoff = std::min(backoff * 2, options_.max_retry);
-      // RocksDB recovers from a full disk by itself (it watches the free space); any
-      // other write error needs resuming. The next step tells whether it worked.
-      if (next.error().reason != "disk_full") (void)views_.resume();
+      // A failed write stops the views database until it is resumed (RocksDB's own
+      // recovery is off, see view_store.cc). The next step tells whether it worked.
+      (void)views_.resume();
       continue;
     }
     backoff = options_.first_retry;
