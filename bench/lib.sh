@@ -54,28 +54,43 @@ wait_idle() {
   return 0
 }
 
-# mailboxd_non2xx PORT: how many answers the mailboxd on PORT has given with a status
-# outside 2xx since it started, from its /metrics. Fails when it does not answer.
+# mailboxd_non2xx PORT [TOKEN]: how many answers the mailboxd on PORT has given with a
+# status outside 2xx since it started, from its /metrics (read with the bearer TOKEN, one
+# with the mailbox:admin scope, when mailboxd checks tokens). Fails when it does not
+# answer.
 mailboxd_non2xx() {
-  local metrics
-  metrics=$(curl -fs --max-time 5 "http://127.0.0.1:$1/metrics") || return 1
+  local metrics auth=()
+  [ -n "${2:-}" ] && auth=(-H "Authorization: Bearer $2")
+  metrics=$(curl -fs --max-time 5 "${auth[@]}" "http://127.0.0.1:$1/metrics") || return 1
   awk '/^mailbox_http_requests_total\{/ && !/status="2[0-9][0-9]"/ { n += $NF } END { print n + 0 }' <<<"$metrics"
 }
 
-# run_wrk URL CONNECTIONS SECONDS [MAILBOXD_PORT]
+# run_wrk [--threads N] [--senders FILE] [--metrics-token TOKEN] URL CONNECTIONS SECONDS
+#         [MAILBOXD_PORT]
 #   -> "successes_per_s p50_us p99_us non2xx socket_errors"
-# Sends bench/post_mobiles.lua's POSTs with wrk (one thread, keep-alive). non2xx is
-# wrk's count of answers with a status of 400 or more; with MAILBOXD_PORT it is at
-# least mailboxd's own count of answers outside 2xx during the run, since wrk takes 1xx
-# and 3xx for successes. Successes are the answers that were not non2xx; socket errors
-# (connect, read, write, timeout) are counted apart. The percentiles are wrk's, over
-# every answer. A wrk that prints no result counts as one socket error.
+# Sends bench/post_mobiles.lua's POSTs with wrk (one thread unless --threads, keep-alive;
+# --senders is the script's senders file: who sends, with which token). non2xx is wrk's
+# count of answers with a status of 400 or more; with MAILBOXD_PORT it is at least
+# mailboxd's own count of answers outside 2xx during the run (read with --metrics-token
+# when mailboxd checks tokens), since wrk takes 1xx and 3xx for successes. Successes are
+# the answers that were not non2xx; socket errors (connect, read, write, timeout) are
+# counted apart. The percentiles are wrk's, over every answer. A wrk that prints no
+# result counts as one socket error.
 run_wrk() {
+  local threads=1 senders=() metrics_token=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --threads) threads=$2; shift 2 ;;
+      --senders) senders=(-- "$2"); shift 2 ;;
+      --metrics-token) metrics_token=$2; shift 2 ;;
+      *) break ;;
+    esac
+  done
   local url=$1 connections=$2 seconds=$3 port=${4:-} before="" after="" result
-  if [ -n "$port" ]; then before=$(mailboxd_non2xx "$port") || before=""; fi
-  result=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency -s bench/post_mobiles.lua "$url" |
+  if [ -n "$port" ]; then before=$(mailboxd_non2xx "$port" "$metrics_token") || before=""; fi
+  result=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s bench/post_mobiles.lua "$url" "${senders[@]}" |
     sed -n 's/^RESULT //p') || true
-  if [ -n "$port" ]; then after=$(mailboxd_non2xx "$port") || after=""; fi
+  if [ -n "$port" ]; then after=$(mailboxd_non2xx "$port" "$metrics_token") || after=""; fi
   if [ -z "$result" ]; then
     echo "$(basename "$0"): wrk printed no result for $url" >&2
     echo "0 0 0 0 1"
