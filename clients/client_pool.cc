@@ -1,8 +1,19 @@
 #include "clients/client_pool.h"
 
+#include <spdlog/spdlog.h>
+
 namespace mailbox::clients {
 
-ClientPool::ClientPool(Url url, int threads) : url_(std::move(url)) {
+namespace {
+TlsSetup load_tls(const Url& url, const TlsOptions& options) {
+  if (!url.tls) return std::shared_ptr<const TlsContext>();
+  auto loaded = TlsContext::load(options);
+  if (!loaded) spdlog::error("{}: every call will fail: {}", url.str(), loaded.error().message);
+  return loaded;
+}
+}  // namespace
+
+ClientPool::ClientPool(Url url, const TlsOptions& tls, int threads) : url_(std::move(url)), tls_(load_tls(url_, tls)) {
   for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -35,7 +46,7 @@ void ClientPool::post(Job job) {
 }
 
 void ClientPool::work() {
-  HttpClient client(url_);
+  HttpClient client(url_, tls_);
   for (;;) {
     Job job;
     {

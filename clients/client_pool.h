@@ -1,6 +1,6 @@
 #pragma once
 // A few threads, each with its own kept-alive HttpClient to one URL, running jobs in
-// the order they come. The payment gate and the alarm webhook do their calls here, so
+// the order they come. For an https:// URL the threads share one TlsContext. The payment gate and the alarm webhook do their calls here, so
 // that no caller's thread ever waits on another service.
 
 #include <condition_variable>
@@ -20,7 +20,10 @@ class ClientPool {
   // not be run: it must then answer its caller at once.
   using Job = std::function<void(HttpClient* client)>;
 
-  ClientPool(Url url, int threads);
+  // For an https:// URL, loads the TLS context from tls here, once; should that fail
+  // (say, an unreadable CA file), it is logged and every call fails unavailable with
+  // the reason.
+  ClientPool(Url url, const TlsOptions& tls, int threads);
   // Cancels, then joins the threads: waits for the jobs running (each bounded by its
   // own call's timeout).
   ~ClientPool();
@@ -37,6 +40,7 @@ class ClientPool {
  private:
   void work();
   const Url url_;
+  const TlsSetup tls_;  // read by every thread; immutable
   std::mutex mutex_;  // guards jobs_ and stopping_ (set by cancel())
   std::condition_variable wake_;
   std::deque<Job> jobs_;

@@ -43,7 +43,7 @@ std::string reference_of(const std::string& body) {
 }  // namespace
 
 HttpPaymentGate::HttpPaymentGate(Url url, PaymentGateOptions options)
-    : options_(options), breaker_(options.breaker), pool_(std::move(url), options.threads) {}
+    : options_(options), breaker_(options.breaker), pool_(std::move(url), options.tls, options.threads) {}
 
 void HttpPaymentGate::authorize(commands::PaymentRequest request, std::function<void(commands::PaymentDecision)> done) {
   if (!breaker_.allow()) return done({Outcome::unavailable, "", "payment service circuit is open"});

@@ -22,6 +22,7 @@ struct PaymentGateOptions {
   std::chrono::milliseconds timeout{500};
   int threads = 4;  // payment calls in flight at once
   BreakerOptions breaker;
+  TlsOptions tls;  // for an https:// URL
 };
 
 class HttpPaymentGate final : public commands::PaymentGate {

@@ -21,7 +21,7 @@ struct WebhookAlarmSink::Batch {
 };
 
 WebhookAlarmSink::WebhookAlarmSink(Url url, WebhookOptions options)
-    : options_(options), breaker_(options.breaker), pool_(std::move(url), options.window) {}
+    : options_(options), breaker_(options.breaker), pool_(std::move(url), options.tls, options.window) {}
 
 WebhookAlarmSink::~WebhookAlarmSink() { cancel(); }
 

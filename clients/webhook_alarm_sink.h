@@ -32,6 +32,7 @@ struct WebhookOptions {
   int transient_tries = 2;                         // calls per alarm before answering retry
   std::chrono::milliseconds first_backoff{50};     // doubles after each failed call
   BreakerOptions breaker;
+  TlsOptions tls;  // for an https:// URL
 };
 
 class WebhookAlarmSink final : public commands::AlarmSink {
