@@ -50,9 +50,11 @@ clients::WebhookOptions webhook_options(std::string ca_file) {
 }
 
 commands::PaymentDecision authorize(clients::HttpPaymentGate& gate, const std::string& key) {
-  std::promise<commands::PaymentDecision> decided;
-  auto decision = decided.get_future();
-  gate.authorize({key, "01012345678", "01099998888", 1}, [&](commands::PaymentDecision d) { decided.set_value(std::move(d)); });
+  // Shared with the callback: should the wait below fail, the call may still answer later.
+  auto decided = std::make_shared<std::promise<commands::PaymentDecision>>();
+  auto decision = decided->get_future();
+  gate.authorize({key, "01012345678", "01099998888", 1},
+                 [decided](commands::PaymentDecision d) { decided->set_value(std::move(d)); });
   REQUIRE(decision.wait_for(10s) == std::future_status::ready);
   return decision.get();
 }
@@ -167,7 +169,7 @@ TEST_CASE("a certificate for another host name fails with a host name mismatch a
   CHECK(service.count() == 0);
 }
 
-TEST_CASE("a kept-alive https connection is reused by the next call, and a closed one is replaced") {
+TEST_CASE("a kept-alive https connection is reused by the next call, and a closed or dropped one is replaced") {
   std::atomic<bool> close_after{false};
   testing::TlsStandIn service(pki().loopback, [&](const server::HttpRequest& req) {
     auto r = approve(req);
@@ -183,9 +185,17 @@ TEST_CASE("a kept-alive https connection is reused by the next call, and a close
 
   close_after = true;  // the service closes after its answer: the next call needs a new handshake
   CHECK(authorize(gate, "k-3").outcome == Outcome::approved);
+  close_after = false;
   CHECK(authorize(gate, "k-4").outcome == Outcome::approved);
   CHECK(service.count() == 4);
   CHECK(service.handshakes() == 2);
+
+  // The service drops the kept-alive connection unannounced: the next call fails on it,
+  // and goes through on a new one.
+  service.drop_connections();
+  CHECK(authorize(gate, "k-5").outcome == Outcome::approved);
+  CHECK(service.count() == 5);
+  CHECK(service.handshakes() == 3);
 }
 
 TEST_CASE("a TLS handshake the server never answers fails unavailable within the call's timeout") {

@@ -90,6 +90,12 @@ class TlsStandIn {
     std::lock_guard lock(mutex_);
     return requests_.size();
   }
+  // Ends every open connection without a word, as a service's idle timeout would: a
+  // client sees it when it next uses the connection.
+  void drop_connections() {
+    std::lock_guard lock(mutex_);
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+  }
   // TCP connections accepted, and TLS handshakes completed on them.
   std::size_t connections() const { return connections_; }
   std::size_t handshakes() const { return handshakes_; }
