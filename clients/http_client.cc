@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -86,9 +87,11 @@ eventstore::Result<std::shared_ptr<const TlsContext>> TlsContext::load(const Tls
       ec.assign(errno, boost::system::generic_category());
     else
       ctx.load_verify_file(options.ca_file, ec);
-    if (ec)
+    if (ec) {
+      ERR_clear_error();  // what OpenSSL queued is in ec; left there, it would confuse the thread's next call
       return eventstore::fail(eventstore::Code::invalid_argument,
                               "cannot load CA file " + options.ca_file + ": " + ec.message());
+    }
   }
   return std::shared_ptr<const TlsContext>(new TlsContext(std::move(impl)));
 }

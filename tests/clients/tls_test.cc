@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
+#include <openssl/err.h>
 
+#include <cstdlib>
 #include <future>
+#include <optional>
 
 #include "clients/http_payment_gate.h"
 #include "clients/webhook_alarm_sink.h"
@@ -58,6 +61,26 @@ commands::PaymentDecision authorize(clients::HttpPaymentGate& gate, const std::s
   REQUIRE(decision.wait_for(10s) == std::future_status::ready);
   return decision.get();
 }
+
+// Sets an environment variable for a scope, then puts back what was there. Only while
+// no other thread of the test reads the environment.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* was = std::getenv(name)) was_ = was;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (was_)
+      ::setenv(name_, was_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> was_;
+};
 
 commands::Alarm alarm(const std::string& id) {
   commands::Alarm a;
@@ -155,6 +178,27 @@ TEST_CASE("without the private CA an https call fails unavailable with a certifi
   CHECK(service.count() == 0);        // and no request came
 }
 
+TEST_CASE("the system's CA store is trusted by default, and a CA file adds to it rather than replacing it") {
+  // OpenSSL reads its default store from SSL_CERT_FILE when set: a CA put there stands
+  // for one the system trusts.
+  testing::TestCa system_ca{OPENSSL_TOOL};
+  const auto public_certificate = system_ca.issue("public", {"DNS:localhost", "IP:127.0.0.1"});
+  ScopedEnv store("SSL_CERT_FILE", system_ca.ca_file());
+  testing::TlsStandIn public_service(public_certificate, approve);
+  testing::TlsStandIn private_service(pki().loopback, approve);
+  for (const std::string ca_file : {std::string(), pki().ca.ca_file()}) {
+    CAPTURE(ca_file);
+    clients::HttpPaymentGate gate(*clients::Url::parse(public_service.url("/pay", "localhost")), gate_options(ca_file));
+    const auto d = authorize(gate, "k-" + ca_file);
+    CHECK_MESSAGE(d.outcome == Outcome::approved, d.detail);
+  }
+  clients::HttpPaymentGate private_gate(*clients::Url::parse(private_service.url("/pay")),
+                                        gate_options(pki().ca.ca_file()));
+  CHECK(authorize(private_gate, "k-private").outcome == Outcome::approved);
+  CHECK(public_service.count() == 2);
+  CHECK(private_service.count() == 1);
+}
+
 TEST_CASE("a certificate for another host name fails with a host name mismatch and sends nothing") {
   testing::TlsStandIn service(pki().other, approve);  // signed by the trusted CA, for other.example
   for (const std::string host : {"localhost", "127.0.0.1"}) {
@@ -218,13 +262,16 @@ TEST_CASE("a TLS handshake the server never answers fails unavailable within the
 TEST_CASE("a CA file that cannot be read or holds no certificate is refused, and https calls with it fail with the reason") {
   const std::string missing = pki().ca.write("placeholder", "") + ".missing";
   const std::string not_pem = pki().ca.write("not-a-ca.pem", "not a certificate\n");
-  for (const auto& file : {missing, not_pem}) {
+  const std::string broken = pki().ca.write("broken-ca.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  for (const auto& file : {missing, not_pem, broken}) {
     CAPTURE(file);
     const auto loaded = clients::TlsContext::load({file});
     REQUIRE(!loaded);
     CHECK(loaded.error().code == eventstore::Code::invalid_argument);
     CHECK_MESSAGE(loaded.error().message.find("cannot load CA file " + file) != std::string::npos, loaded.error().message);
+    CHECK(ERR_peek_error() == 0);  // nothing left queued for this thread's next OpenSSL call
   }
+  CHECK(clients::TlsContext::load({missing}).error().message.find("No such file or directory") != std::string::npos);
   CHECK(clients::TlsContext::load({pki().ca.ca_file()}).has_value());
   CHECK(clients::TlsContext::load({}).has_value());  // the system store alone
 
