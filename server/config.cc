@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 namespace mailbox::server {
 
@@ -52,11 +53,14 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     ("read-timeout-ms", po::value(&read_ms)->default_value(read_ms),
         "a begun request must arrive whole within this [MAILBOX_READ_TIMEOUT_MS]")
     ("payment-url", po::value(&c.payment_url),
-        "payment service to ask before each send, http://HOST:PORT/PATH; none: every send is approved [MAILBOX_PAYMENT_URL]")
+        "payment service to ask before each send, http(s)://HOST:PORT/PATH; none: every send is approved "
+        "[MAILBOX_PAYMENT_URL]")
     ("payment-timeout-ms", po::value(&payment_ms)->default_value(payment_ms),
         "how long a payment call may take [MAILBOX_PAYMENT_TIMEOUT_MS]")
     ("alarm-webhook", po::value(&c.alarm_webhook),
-        "deliver alarms by POST to this URL instead of the log [MAILBOX_ALARM_WEBHOOK]")
+        "deliver alarms by POST to this http(s):// URL instead of the log [MAILBOX_ALARM_WEBHOOK]")
+    ("ca-file", po::value(&c.ca_file),
+        "PEM CA certificates trusted for https:// URLs besides the system's [MAILBOX_CA_FILE]")
     ("drain-timeout-ms", po::value(&drain_ms)->default_value(drain_ms),
         "on SIGTERM, exit within this: in-flight requests answered, the rest cut [MAILBOX_DRAIN_TIMEOUT_MS]")
     ("auth-hs256-secret-file", po::value(&c.auth_hs256_secret_file),
@@ -93,6 +97,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_PAYMENT_URL", "payment-url"},
                                           {"MAILBOX_PAYMENT_TIMEOUT_MS", "payment-timeout-ms"},
                                           {"MAILBOX_ALARM_WEBHOOK", "alarm-webhook"},
+                                          {"MAILBOX_CA_FILE", "ca-file"},
                                           {"MAILBOX_DRAIN_TIMEOUT_MS", "drain-timeout-ms"},
                                           {"MAILBOX_AUTH_HS256_SECRET_FILE", "auth-hs256-secret-file"},
                                           {"MAILBOX_AUTH_PUBLIC_KEYS", "auth-public-keys"},
@@ -128,9 +133,9 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     return ConfigExit{2, "mailboxd: timeouts must be positive"};
   c.drain_timeout = std::chrono::milliseconds(drain_ms);
   c.payment_timeout = std::chrono::milliseconds(payment_ms);
-  for (const auto* url : {&c.payment_url, &c.alarm_webhook})
-    if (!url->empty() && !url->starts_with("http://"))
-      return ConfigExit{2, "mailboxd: '" + *url + "' is not an http:// URL"};
+  for (const auto& [flag, url] : {std::pair{"--payment-url", &c.payment_url}, {"--alarm-webhook", &c.alarm_webhook}})
+    if (!url->empty() && !url->starts_with("http://") && !url->starts_with("https://"))
+      return ConfigExit{2, std::string("mailboxd: ") + flag + " '" + *url + "' is not an http:// or https:// URL"};
   c.http.idle_timeout = std::chrono::milliseconds(idle_ms);
   c.http.read_timeout = std::chrono::milliseconds(read_ms);
 

@@ -19,6 +19,9 @@ struct Config {
   std::string payment_url;   // empty: every send is approved
   std::chrono::milliseconds payment_timeout{500};
   std::string alarm_webhook;  // empty: alarms go to the log
+  // PEM CA certificates that https:// payment and webhook URLs are trusted with, besides
+  // the system store; empty: the system store alone.
+  std::string ca_file;
   // SIGTERM to exit, at most: draining connections, then stopping the engine.
   std::chrono::milliseconds drain_timeout{8000};
 

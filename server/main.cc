@@ -42,17 +42,30 @@ int main(int argc, char** argv) {
   const auto config = std::get<server::Config>(parsed);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
+  // A CA file that cannot be used is refused now, not at the first call that needs it.
+  const clients::TlsOptions tls{config.ca_file};
+  if (!tls.ca_file.empty())
+    if (auto loaded = clients::TlsContext::load(tls); !loaded) {
+      std::fprintf(stderr, "mailboxd: --ca-file: %s\n", loaded.error().message.c_str());
+      return 2;
+    }
+  auto parse_url = [](const char* flag, const std::string& text) {
+    auto url = clients::Url::parse(text);
+    if (!url)
+      std::fprintf(stderr, "mailboxd: %s '%s' is not http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]\n", flag,
+                   text.c_str());
+    return url;
+  };
+
   app::EngineOptions options;
   options.data_dir = config.data_dir;
   std::unique_ptr<clients::HttpPaymentGate> payment;
   if (!config.payment_url.empty()) {
-    auto url = clients::Url::parse(config.payment_url);
-    if (!url) {
-      std::fprintf(stderr, "mailboxd: --payment-url '%s' is not http://HOST[:PORT][/PATH]\n", config.payment_url.c_str());
-      return 2;
-    }
+    auto url = parse_url("--payment-url", config.payment_url);
+    if (!url) return 2;
     clients::PaymentGateOptions gate;
     gate.timeout = config.payment_timeout;
+    gate.tls = tls;
     payment = std::make_unique<clients::HttpPaymentGate>(*url, gate);
     options.payment_gate = payment.get();
     spdlog::info("payment: every send is approved by {} first (timeout {} ms)", config.payment_url,
@@ -62,13 +75,11 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<clients::WebhookAlarmSink> webhook;
   if (!config.alarm_webhook.empty()) {
-    auto url = clients::Url::parse(config.alarm_webhook);
-    if (!url) {
-      std::fprintf(stderr, "mailboxd: --alarm-webhook '%s' is not http://HOST[:PORT][/PATH]\n",
-                   config.alarm_webhook.c_str());
-      return 2;
-    }
-    webhook = std::make_unique<clients::WebhookAlarmSink>(*url);
+    auto url = parse_url("--alarm-webhook", config.alarm_webhook);
+    if (!url) return 2;
+    clients::WebhookOptions sink;
+    sink.tls = tls;
+    webhook = std::make_unique<clients::WebhookAlarmSink>(*url, sink);
     options.alarm_sink = webhook.get();
     spdlog::info("alarms: delivered to {}", config.alarm_webhook);
   }

@@ -1,13 +1,17 @@
 #include <doctest/doctest.h>
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <future>
 #include <optional>
 
 #include "clients/http_payment_gate.h"
 #include "clients/webhook_alarm_sink.h"
+#include "tests/support/eventually.h"
 #include "tests/support/hold.h"
+#include "tests/support/http_client.h"
+#include "tests/support/mailboxd_process.h"
 #include "tests/support/test_ca.h"
 #include "tests/support/tls_stand_in.h"
 
@@ -186,7 +190,7 @@ TEST_CASE("the system's CA store is trusted by default, and a CA file adds to it
   ScopedEnv store("SSL_CERT_FILE", system_ca.ca_file());
   testing::TlsStandIn public_service(public_certificate, approve);
   testing::TlsStandIn private_service(pki().loopback, approve);
-  for (const std::string ca_file : {std::string(), pki().ca.ca_file()}) {
+  for (const auto& ca_file : {std::string(), pki().ca.ca_file()}) {
     CAPTURE(ca_file);
     clients::HttpPaymentGate gate(*clients::Url::parse(public_service.url("/pay", "localhost")), gate_options(ca_file));
     const auto d = authorize(gate, "k-" + ca_file);
@@ -281,4 +285,30 @@ TEST_CASE("a CA file that cannot be read or holds no certificate is refused, and
   CHECK(d.outcome == Outcome::unavailable);
   CHECK_MESSAGE(d.detail.find("cannot load CA file") != std::string::npos, d.detail);
   CHECK(service.connections() == 0);
+}
+
+TEST_CASE("mailboxd calls https:// payment and webhook URLs trusted by --ca-file, and without it answers 503 payment unavailable") {
+  testing::TlsStandIn service(pki().loopback, approve);  // the payment service and the webhook
+  auto calls_to = [&](const std::string& path) {
+    const auto calls = service.requests();
+    return std::count_if(calls.begin(), calls.end(), [&](const auto& call) { return call.path == path; });
+  };
+  const std::string send = R"({"user":"01012345678","receiver":"01099998888","text":"hi"})";
+  {
+    testing::TempDir data;
+    auto mailboxd = testing::start_mailboxd(
+        MAILBOXD_PATH, {"--data", data.str(), "--payment-url", service.url("/pay"), "--alarm-webhook",
+                        service.url("/alarms", "localhost"), "--ca-file", pki().ca.ca_file()});
+    CHECK(testing::http_call(mailboxd.port, "POST", "/mobiles", send).status == 201);
+    CHECK(calls_to("/pay") == 1);
+    CHECK_MESSAGE(testing::eventually([&] { return calls_to("/alarms") >= 1; }), "no alarm reached the webhook");
+  }
+  const auto calls = service.count();
+  testing::TempDir data;
+  auto mailboxd = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--payment-url", service.url("/pay")});
+  const auto refused = testing::http_call(mailboxd.port, "POST", "/mobiles", send);
+  CHECK(refused.status == 503);
+  CHECK_MESSAGE(refused.body.find("payment service unavailable") != std::string::npos, refused.body);
+  CHECK_MESSAGE(refused.body.find("certificate verify failed") != std::string::npos, refused.body);
+  CHECK(service.count() == calls);  // the untrusted call sent nothing
 }
