@@ -1,7 +1,8 @@
 #pragma once
 // A few threads, each with its own kept-alive HttpClient to one URL, running jobs in
-// the order they come. For an https:// URL the threads share one TlsContext. The payment gate and the alarm webhook do their calls here, so
-// that no caller's thread ever waits on another service.
+// the order they come; for an https:// URL they share one TlsContext. The payment gate
+// and the alarm webhook do their calls here, so that no caller's thread ever waits on
+// another service.
 
 #include <condition_variable>
 #include <deque>
