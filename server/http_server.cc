@@ -232,7 +232,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     state_ = State::lingering;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(1));  // one deadline, however much keeps coming
+    // One deadline, however much keeps coming; short while draining, where every answer
+    // closes its connection and the drain waits for them all.
+    stream_.expires_after(server_.draining ? std::chrono::milliseconds(200) : std::chrono::milliseconds(1000));
     linger_read();
   }
 
