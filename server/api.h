@@ -101,6 +101,7 @@ class Api {
   void get_health(const Call& call, Answer answer);
   void get_ready(const Call& call, Answer answer);
   void get_metrics(const Call& call, Answer answer);
+  void get_openapi(const Call& call, Answer answer);
 
   // Read your writes: runs then(fresh) on an I/O thread once `view` shows min_position
   // and what it caused, or when the wait is over (fresh = false). Without min_position

@@ -1,10 +1,11 @@
-// Operations: online rebuild, health, readiness and metrics.
+// Operations: online rebuild, health, readiness, metrics and the API document.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
 #include "app/json_writer.h"
 #include "server/api.h"
+#include "server/openapi_document.h"
 
 namespace mailbox::server {
 
@@ -82,6 +83,10 @@ void Api::get_ready(const Call&, Answer answer) {
 
 void Api::get_metrics(const Call&, Answer answer) {
   answer(Resource{Resource::Kind::ok, metrics_.render(engine_.status()), "text/plain; version=0.0.4", {}, nullptr});
+}
+
+void Api::get_openapi(const Call&, Answer answer) {
+  answer(Resource{Resource::Kind::ok, std::string(openapi_document()), "application/json", {}, nullptr});
 }
 
 }  // namespace mailbox::server

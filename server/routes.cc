@@ -27,6 +27,7 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET",  "/healthz",                                 &Api::get_health,        Rule::open},
       {"GET",  "/readyz",                                  &Api::get_ready,         Rule::open},
       {"GET",  "/metrics",                                 &Api::get_metrics,       Rule::admin_scope},
+      {"GET",  "/openapi.json",                            &Api::get_openapi,       Rule::open},
   };
   return table;
 }
