@@ -45,6 +45,14 @@ class HttpConnection {
   }
   HttpConnection(const HttpConnection&) = delete;
 
+  // The connection's local port: the same for as long as this one socket is in use.
+  std::uint16_t local_port() const {
+    sockaddr_in addr{};
+    socklen_t size = sizeof addr;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) return 0;
+    return ntohs(addr.sin_port);
+  }
+
   void send_raw(const std::string& bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {

@@ -21,20 +21,27 @@ struct ProcessResult {
 
 class ChildProcess {
  public:
-  ChildProcess(const std::string& path, const std::vector<std::string>& args) {
+  // env: "NAME=value" entries added to this process's environment for the child.
+  ChildProcess(const std::string& path, const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
     int out[2], err[2];
     if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe failed");
+    // Built before the fork: the child only calls what is safe after fork in a threaded process.
+    // The given entries come first, so that they win over the same names inherited.
+    std::vector<char*> envp;
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+    envp.push_back(nullptr);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(path.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       ::dup2(out[1], 1);
       ::dup2(err[1], 2);
       for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(path.c_str()));
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(path.c_str(), argv.data());
+      ::execve(path.c_str(), argv.data(), envp.data());
       std::_Exit(127);
     }
     ::close(out[1]);
@@ -56,6 +63,13 @@ class ChildProcess {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto lines = [&] { return static_cast<std::size_t>(std::count(out_.begin(), out_.end(), '\n')); };
     while (lines() < count && std::chrono::steady_clock::now() < deadline) pump(50);
+    return out_;
+  }
+
+  // Reads stdout until it holds text (or the timeout passes); returns what it read.
+  std::string read_until(const std::string& text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (out_.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) pump(50);
     return out_;
   }
 

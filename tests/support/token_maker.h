@@ -101,6 +101,23 @@ inline std::string public_jwk(EVP_PKEY* key, const std::string& kid, const std::
   return jwk + "}";
 }
 
+// The RFC 7638 thumbprint of an RSA or EC P-256 key: SHA-256 over its required JWK
+// members in lexicographic order, in base64url. A PEM public key's id in mailboxd.
+inline std::string rfc7638_thumbprint(EVP_PKEY* key) {
+  std::string members;
+  if (EVP_PKEY_is_a(key, "RSA"))
+    members = "{\"e\":\"" + b64url(bignum_bytes(key, OSSL_PKEY_PARAM_RSA_E, 0)) + "\",\"kty\":\"RSA\",\"n\":\"" +
+              b64url(bignum_bytes(key, OSSL_PKEY_PARAM_RSA_N, 0)) + "\"}";
+  else
+    members = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + b64url(bignum_bytes(key, OSSL_PKEY_PARAM_EC_PUB_X, 32)) +
+              "\",\"y\":\"" + b64url(bignum_bytes(key, OSSL_PKEY_PARAM_EC_PUB_Y, 32)) + "\"}";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(members.data(), members.size(), digest, &n, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("EVP_Digest failed");
+  return b64url(std::string_view(reinterpret_cast<const char*>(digest), n));
+}
+
 inline std::string jwks(const std::vector<std::string>& jwks) {
   std::string out = "{\"keys\":[";
   for (std::size_t i = 0; i < jwks.size(); ++i) out += (i ? "," : "") + jwks[i];
