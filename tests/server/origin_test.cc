@@ -1,13 +1,10 @@
-// Open mode's protections: loopback only, loopback Host names only, and no state
-// change from another site's page; client addresses behind trusted proxies.
+// Open mode's protections: loopback Host names only, and no state change from another
+// site's page; client addresses behind trusted proxies. (Loopback only: protected_mode_test.)
 #include <doctest/doctest.h>
-
-#include <filesystem>
 
 #include "server/client_address.h"
 #include "tests/support/engine_parts.h"
 #include "tests/support/http_client.h"
-#include "tests/support/process.h"
 #include "tests/support/test_server.h"
 
 using namespace mailbox;
@@ -25,16 +22,6 @@ server::ApiOptions open_mode() {
 }
 
 }  // namespace
-
-TEST_CASE("without keys mailboxd refuses to listen beyond loopback, exit 2 naming the flags, unless told it is insecure") {
-  testing::TempDir dir;
-  auto refused = testing::run_process(MAILBOXD_PATH, {"--data", dir.str(), "--listen", "0.0.0.0:0"});
-  CHECK(refused.exit_code == 2);
-  CHECK(refused.err.find("--auth-hs256-secret-file") != std::string::npos);
-  CHECK(refused.err.find("--insecure-no-auth") != std::string::npos);
-  CHECK(refused.out.find("listening") == std::string::npos);  // no port was opened
-  CHECK_FALSE(std::filesystem::exists(dir.path() / "log"));    // nor the data folder
-}
 
 TEST_CASE("in open mode a Host that is not loopback is refused (403 host_not_allowed), loopback names pass") {
   testing::TestServer s({}, nullptr, nullptr, nullptr, open_mode());
