@@ -108,6 +108,12 @@ std::string member(const std::string& json, const char* name) {
   return std::string(value);
 }
 
+std::uint64_t position(const std::string& json) {
+  simdjson::dom::parser parser;
+  std::uint64_t value = 0;
+  return parser.parse(json)["position"].get(value) == simdjson::SUCCESS ? value : 0;
+}
+
 }  // namespace
 
 TEST_CASE("every route answers every kind of token as its rule says: 401 with a challenge, 403 naming the rule, 404 to others, or through") {
@@ -174,5 +180,46 @@ TEST_CASE("every route answers every kind of token as its rule says: 401 with a 
       }
     }
   }
+  CHECK(stop(m).exit_code == 0);
+}
+
+TEST_CASE("with a token, a user, receiver or phone left out is the caller's own, and a message is read by its receiver only") {
+  ServerKeys keys;
+  TempDir data;
+  auto m = start_mailboxd(MAILBOXD_PATH, keys.flags({"--data", data.str()}));
+  REQUIRE(wait_ready(m.port));
+  const auto as_sender = bearer(keys.hs256({kSender})), as_receiver = bearer(keys.rs256({kReceiver}));
+  const auto as_stranger = bearer(keys.hs256({kStranger}));
+  const auto as_admin = bearer(keys.es256({kAdmin, "mailbox:admin"}));
+
+  auto sent = http_call(m.port, "POST", "/mobiles", R"({"receiver":")" + kReceiver + R"(","text":"mine"})", as_sender);
+  REQUIRE_MESSAGE(sent.status == 201, sent.body);
+  CHECK(member(sent.body, "user") == kSender);
+  const std::string id = member(sent.body, "id");
+  REQUIRE(http_call(m.port, "GET", "/readmails/" + id, "", as_receiver).status == 200);
+
+  // The mailbox is the caller's own: the receiver's holds the message, nobody else's does.
+  CHECK(http_call(m.port, "GET", "/readmails", "", as_receiver).body.find(id) != std::string::npos);
+  for (const auto& other : {as_sender, as_stranger, as_admin}) {
+    const HttpReply r = http_call(m.port, "GET", "/readmails", "", other);
+    CHECK(r.status == 200);
+    CHECK(r.body.find(id) == std::string::npos);
+  }
+  CHECK(http_call(m.port, "GET", "/readmails/unread-count", "", as_receiver).body.find(R"("unread":1)") !=
+        std::string::npos);
+  CHECK(http_call(m.port, "GET", "/readmails/unread-count", "", as_stranger).body.find(R"("unread":0)") !=
+        std::string::npos);
+  const auto alarms = http_call(m.port, "GET", "/alarms?wait_ms=5000&min_position=1", "", as_sender);
+  CHECK(alarms.status == 200);
+  CHECK(alarms.body.find(R"("phone":")" + kSender + "\"") != std::string::npos);
+
+  // Marking read: the sender, naming no receiver, is refused by the command (not its receiver).
+  const HttpReply by_sender = http_call(m.port, "POST", "/readmails/" + id + "/read", "", as_sender);
+  CHECK(by_sender.status == 403);
+  CHECK(member(by_sender.body, "code") == "not_receiver");
+  const HttpReply read = http_call(m.port, "POST", "/readmails/" + id + "/read", "", as_receiver);
+  REQUIRE_MESSAGE(read.status == 200, read.body);
+  const std::string after_read = "/readmails/unread-count?min_position=" + std::to_string(position(read.body));
+  CHECK(http_call(m.port, "GET", after_read, "", as_receiver).body.find(R"("unread":0)") != std::string::npos);
   CHECK(stop(m).exit_code == 0);
 }
