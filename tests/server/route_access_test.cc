@@ -76,6 +76,7 @@ std::vector<Row> table(const std::string& id) {
     {"GET", "/healthz", "/healthz", "", kSender, "open",                                                                {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
     {"GET", "/readyz", "/readyz", "", kSender, "open",                                                                  {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
     {"GET", "/metrics", "/metrics", "", kSender, "admin_scope",                                                         {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200}},
+    {"GET", "/openapi.json", "/openapi.json", "", kSender, "open",                                                      {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
   };
   // clang-format on
 }
