@@ -49,6 +49,22 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "mailboxd: --ca-file: %s\n", loaded.error().message.c_str());
       return 2;
     }
+  // Key files that are refused stop the start here too, before the data folder is opened.
+  std::unique_ptr<server::auth::BearerAuthenticator> authenticator;
+  if (config.has_keys()) {
+    server::auth::AuthOptions auth;
+    auth.hs256_secret_file = config.auth_hs256_secret_file;
+    auth.public_keys_file = config.auth_public_keys;
+    auth.issuer = config.auth_issuer;
+    auth.audience = config.auth_audience;
+    auto verifier = server::auth::TokenVerifier::load(auth);
+    if (!verifier) {
+      std::fprintf(stderr, "mailboxd: %s\n", verifier.error().message.c_str());
+      return 2;
+    }
+    authenticator = std::make_unique<server::auth::BearerAuthenticator>(std::move(*verifier));
+    log_keys(authenticator->verifier());
+  }
   auto parse_url = [](const char* flag, const std::string& text) {
     auto url = clients::Url::parse(text);
     if (!url)
@@ -101,21 +117,8 @@ int main(int argc, char** argv) {
     api->handle(std::move(req), std::move(respond));
   }, metrics);
   server::ApiOptions api_options;
-  std::unique_ptr<server::auth::BearerAuthenticator> authenticator;
-  if (config.has_keys()) {
-    server::auth::AuthOptions auth;
-    auth.hs256_secret_file = config.auth_hs256_secret_file;
-    auth.public_keys_file = config.auth_public_keys;
-    auth.issuer = config.auth_issuer;
-    auth.audience = config.auth_audience;
-    auto verifier = server::auth::TokenVerifier::load(auth);
-    if (!verifier) {
-      std::fprintf(stderr, "mailboxd: %s\n", verifier.error().message.c_str());
-      return 2;
-    }
-    authenticator = std::make_unique<server::auth::BearerAuthenticator>(std::move(*verifier));
+  if (authenticator) {
     api_options.authenticator = authenticator.get();
-    log_keys(authenticator->verifier());
     // SIGHUP: the key files are read again; connections stay open.
     http.on_reload_signal([&authenticator] {
       if (auto s = authenticator->verifier().reload(); !s)
