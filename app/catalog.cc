@@ -4,6 +4,7 @@
 #include "app/commands/mailbox_policy.h"
 #include "app/queries/alarms_projection.h"
 #include "app/queries/readmails_projection.h"
+#include "app/queries/sentmails_projection.h"
 
 namespace mailbox::app {
 
@@ -25,6 +26,11 @@ const std::vector<ViewEntry>& views() {
       {queries::ReadmailsProjection::kName,
        []() -> std::unique_ptr<projections::Projection> { return std::make_unique<queries::ReadmailsProjection>(); },
        {commands::MailboxPolicy::kName},
+       true},
+      // Sent and Read, per sender: sent mail with read receipts. Both come from commands.
+      {queries::SentmailsProjection::kName,
+       []() -> std::unique_ptr<projections::Projection> { return std::make_unique<queries::SentmailsProjection>(); },
+       {},
        true},
       // Alarmed and dead letters, per phone. It may lag while the alarm channel is down:
       // readiness does not wait for it.

@@ -38,6 +38,7 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
       mark_read_(*log_, [this](std::function<void()> fn) { continuations_.post(std::move(fn)); }),
       redrive_(*log_),
       readmails_query_(*views_),
+      sentmails_query_(*views_),
       alarms_query_(*views_),
       events_(*log_) {
   const PolicyDeps deps{options_.alarm_sink ? *options_.alarm_sink : log_sink_};

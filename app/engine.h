@@ -22,7 +22,9 @@
 #include "app/commands/send_message.h"
 #include "app/queries/alarms_query.h"
 #include "app/queries/log_query.h"
+#include "app/queries/mailbox_changes.h"
 #include "app/queries/readmails_query.h"
+#include "app/queries/sentmails_query.h"
 #include "app/status.h"
 #include "app/worker_thread.h"
 #include "core/eventstore/event_store.h"
@@ -80,6 +82,7 @@ class Engine {
   commands::MarkReadHandler& mark_read() { return mark_read_; }
   commands::RedriveHandler& redrive() { return redrive_; }
   const queries::ReadmailsQuery& readmails() const { return readmails_query_; }
+  const queries::SentmailsQuery& sentmails() const { return sentmails_query_; }
   const queries::AlarmsQuery& alarms() const { return alarms_query_; }
   const queries::LogQuery& events() const { return events_; }
 
@@ -133,6 +136,7 @@ class Engine {
   // whose continuations it runs, after the log stopped taking appends.
   WorkerThread continuations_;
   queries::ReadmailsQuery readmails_query_;
+  queries::SentmailsQuery sentmails_query_;
   queries::AlarmsQuery alarms_query_;
   queries::LogQuery events_;
 };

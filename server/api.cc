@@ -3,7 +3,11 @@
 namespace mailbox::server {
 
 Api::Api(app::Engine& engine, Metrics& metrics, Post post, ApiOptions options)
-    : engine_(engine), metrics_(metrics), post_(std::move(post)), options_(options) {}
+    : engine_(engine),
+      metrics_(metrics),
+      post_(std::move(post)),
+      options_(options),
+      web_(options_.web_dir.empty() ? StaticFiles() : StaticFiles(options_.web_dir)) {}
 
 Api::~Api() {
   std::thread rebuild;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <string_view>
@@ -21,6 +22,7 @@
 #include "server/metrics.h"
 #include "server/reply.h"
 #include "server/router.h"
+#include "server/static_files.h"
 
 namespace mailbox::server {
 
@@ -33,6 +35,8 @@ struct ApiOptions {
   const Authenticator* authenticator = nullptr;
   OriginPolicy origins;                // Host and Origin checks, CORS
   std::vector<Cidr> trusted_proxies;   // peers whose X-Forwarded-For is believed
+  // The web page's files are read from here at each request; empty: the ones built in.
+  std::filesystem::path web_dir;
 };
 
 class Api {
@@ -88,8 +92,10 @@ class Api {
   void post_redrive(const Call& call, Answer answer);
   // Queries over the views (query_routes.cc)
   void get_readmails(const Call& call, Answer answer);
+  void get_readmails_live(const Call& call, Answer answer);
   void get_readmail(const Call& call, Answer answer);
   void get_unread_count(const Call& call, Answer answer);
+  void get_sentmails(const Call& call, Answer answer);
   void get_alarms(const Call& call, Answer answer);
   void get_dead_letters(const Call& call, Answer answer);
   // The log (log_routes.cc)
@@ -102,6 +108,11 @@ class Api {
   void get_ready(const Call& call, Answer answer);
   void get_metrics(const Call& call, Answer answer);
   void get_openapi(const Call& call, Answer answer);
+  // The web page (page_routes.cc)
+  void get_page(const Call& call, Answer answer);
+  void get_asset(const Call& call, Answer answer);
+  void get_whoami(const Call& call, Answer answer);
+  void serve_file(const HttpRequest& req, std::string_view name, Answer answer);
 
   // Read your writes: runs then(fresh) on an I/O thread once `view` shows min_position
   // and what it caused, or when the wait is over (fresh = false). Without min_position
@@ -118,6 +129,7 @@ class Api {
   Metrics& metrics_;
   Post post_;
   const ApiOptions options_;
+  const StaticFiles web_;
   std::atomic<bool> ready_{false}, draining_{false};
   // Online rebuilds run here, one at a time, never on an I/O thread.
   std::mutex rebuild_mutex_;

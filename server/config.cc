@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <utility>
 
@@ -79,7 +80,10 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     ("trusted-proxies", po::value(&trusted),
         "proxies (CIDR, comma-separated) whose X-Forwarded-For is believed [MAILBOX_TRUSTED_PROXIES]")
     ("metrics-listen", po::value(&metrics_listen),
-        "serve /metrics alone, without a token, on this HOST:PORT [MAILBOX_METRICS_LISTEN]");
+        "serve /metrics alone, without a token, on this HOST:PORT [MAILBOX_METRICS_LISTEN]")
+    ("web-dir", po::value(&c.web_dir),
+        "serve the web page from this folder, read at each request (to edit it without a rebuild); "
+        "default: the files built in [MAILBOX_WEB_DIR]");
   // clang-format on
   po::variables_map vm;
   try {
@@ -108,7 +112,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_PUBLIC_HOST", "public-host"},
                                           {"MAILBOX_PUBLIC_ORIGIN", "public-origin"},
                                           {"MAILBOX_TRUSTED_PROXIES", "trusted-proxies"},
-                                          {"MAILBOX_METRICS_LISTEN", "metrics-listen"}};
+                                          {"MAILBOX_METRICS_LISTEN", "metrics-listen"},
+                                          {"MAILBOX_WEB_DIR", "web-dir"}};
                                       for (const auto& [var, flag] : kNames)
                                         if (env == var) return flag;
                                       return "";
@@ -159,6 +164,13 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     if (!parse_listen(metrics_listen, metrics))
       return ConfigExit{2, "mailboxd: --metrics-listen must be HOST:PORT, not '" + metrics_listen + "'"};
     c.metrics_listen = metrics;
+  }
+  if (!c.web_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(c.web_dir, ec))
+      return ConfigExit{2, "mailboxd: --web-dir '" + c.web_dir + "' is not a folder"};
+    if (!std::filesystem::is_regular_file(std::filesystem::path(c.web_dir) / "index.html", ec))
+      return ConfigExit{2, "mailboxd: --web-dir '" + c.web_dir + "' has no index.html"};
   }
   // Protected mode, as Redis has it: without keys, loopback only, unless told otherwise.
   if (!c.has_keys()) {

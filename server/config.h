@@ -34,6 +34,7 @@ struct Config {
   std::string public_origin;
   std::vector<Cidr> trusted_proxies;
   std::optional<ServerOptions> metrics_listen;  // /metrics alone, open, on its own address
+  std::string web_dir;  // serve the web page from this folder; empty: the files built in
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }
 };
 

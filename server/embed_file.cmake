@@ -6,16 +6,11 @@ foreach(arg INPUT OUTPUT HEADER FUNCTION)
     message(FATAL_ERROR "pass -D${arg}=...")
   endif()
 endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/embed_bytes.cmake)
 
-file(READ "${INPUT}" hex HEX)
-string(LENGTH "${hex}" digits)
-math(EXPR size "${digits} / 2")
-# 16 bytes a line, each as 0xNN.
-string(REGEX REPLACE "(................................)" "\\1\n" hex "${hex}")
-string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+embed_bytes("${INPUT}" bytes size)
 file(RELATIVE_PATH shown "${CMAKE_CURRENT_LIST_DIR}/.." "${INPUT}")
-
-file(WRITE "${OUTPUT}.tmp" "// Generated from ${shown} at build time by server/embed_file.cmake: do not edit.
+write_if_changed("${OUTPUT}" "// Generated from ${shown} at build time by server/embed_file.cmake: do not edit.
 #include \"${HEADER}\"
 
 namespace {
@@ -25,6 +20,3 @@ ${bytes}0};
 
 std::string_view ${FUNCTION}() { return std::string_view(kBytes, ${size}); }
 ")
-# Only a changed file is rewritten, so an unchanged document recompiles nothing.
-file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
-file(REMOVE "${OUTPUT}.tmp")

@@ -12,8 +12,6 @@ namespace mailbox::server {
 namespace {
 
 constexpr std::uint64_t kMaxLogPage = 1000;
-// Positions a client may name: below 2^63 (so that "the next one" never wraps).
-constexpr std::uint64_t kMaxPosition = (std::uint64_t{1} << 63) - 1;
 
 Resource json(std::string body) { return Resource{Resource::Kind::ok, std::move(body), "application/json", {}, nullptr}; }
 
@@ -73,9 +71,7 @@ void Api::get_live(const Call& call, Answer answer) {
   // Resume after Last-Event-ID; otherwise after ?from= minus one; otherwise from now.
   std::uint64_t after = engine_.events().head();
   if (auto last = call.req.header("last-event-id")) {
-    HttpRequest probe;
-    probe.query.emplace("Last-Event-ID", std::string(*last));
-    auto v = uint_param(probe, "Last-Event-ID", 0, 0, kMaxPosition);
+    auto v = position_header("Last-Event-ID", *last);
     if (!v) return answer(std::unexpected(v.error()));
     after = *v;
   } else if (call.req.param("from")) {

@@ -1,8 +1,9 @@
-// GET routes over the views: the mailbox, one message, unread counts, alarms and dead
-// letters.
+// GET routes over the views: the mailbox, one message, unread counts, sent mail, alarms
+// and dead letters.
 #include "app/json_writer.h"
 #include "app/queries/page.h"
 #include "server/api.h"
+#include "server/mailbox_feed.h"
 #include "server/request_params.h"
 #include "server/resource_json.h"
 
@@ -66,6 +67,28 @@ void Api::get_readmails(const Call& call, Answer answer) {
         });
 }
 
+void Api::get_readmails_live(const Call& call, Answer answer) {
+  if (draining_) return answer(std::unexpected(problem("shutting_down", "the server is shutting down")));
+  auto receiver = own_param(call, "receiver");
+  if (!receiver) return answer(std::unexpected(receiver.error()));
+  // Resume after Last-Event-ID; otherwise after what the mailbox view shows now, so that
+  // a page that opens the feed and then reads /readmails misses no change.
+  std::uint64_t after = 0;
+  if (auto last = call.req.header("last-event-id")) {
+    auto v = position_header("Last-Event-ID", *last);
+    if (!v) return answer(std::unexpected(v.error()));
+    after = *v;
+  } else {
+    for (const auto& f : engine_.status().followers)
+      if (f.name == "readmails") after = f.position;
+  }
+  Resource r{Resource::Kind::ok, {}, "text/event-stream", {{"Cache-Control", "no-cache"}}, nullptr};
+  r.stream = std::make_shared<MailboxFeed>(engine_, *receiver, after,
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(options_.sse_keepalive),
+                                           post_, [this] { return draining_.load(); });
+  answer(std::move(r));
+}
+
 void Api::get_readmail(const Call& call, Answer answer) {
   auto fresh = freshness_params(call.req, options_.default_wait, options_.max_wait);
   if (!fresh) return answer(std::unexpected(fresh.error()));
@@ -107,6 +130,23 @@ void Api::get_unread_count(const Call& call, Answer answer) {
           app::JsonWriter w;
           w.begin_object().field("receiver", who).field("unread", *count).end_object();
           answer(json(w.take(), is_fresh));
+        });
+}
+
+void Api::get_sentmails(const Call& call, Answer answer) {
+  auto sender = own_param(call, "sender");
+  if (!sender) return answer(std::unexpected(sender.error()));
+  auto fresh = freshness_params(call.req, options_.default_wait, options_.max_wait);
+  if (!fresh) return answer(std::unexpected(fresh.error()));
+  auto args = page_args(call.req);
+  if (!args) return answer(std::unexpected(args.error()));
+  after("sentmails", fresh->min_position, fresh->wait,
+        [this, who = *sender, a = *args, self = call.req.target, answer = std::move(answer)](bool is_fresh) {
+          if (!is_fresh) metrics_.stale_answer();
+          auto page = engine_.sentmails().for_sender(who, a.limit, a.cursor);
+          if (!page) return answer(std::unexpected(problem_of(page.error(), kPageFields)));
+          const std::string base = "/sentmails?sender=" + url_encode(who);
+          answer(json(collection_json("sentmails", *page, self, base, a.limit, write_sent), is_fresh));
         });
 }
 

@@ -76,6 +76,7 @@ int status_of(Resource::Kind kind) {
     case Resource::Kind::created: return 201;
     case Resource::Kind::accepted: return 202;
     case Resource::Kind::no_content: return 204;
+    case Resource::Kind::not_modified: return 304;
     case Resource::Kind::not_ready: return 503;
   }
   return 200;

@@ -22,7 +22,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Resource {
   // not_ready: a status document saying the server cannot serve now (GET /readyz).
-  enum class Kind { ok, created, accepted, no_content, not_ready };
+  // not_modified: the client's copy is current (If-None-Match); no body.
+  enum class Kind { ok, created, accepted, no_content, not_modified, not_ready };
   Kind kind = Kind::ok;
   std::string body;  // JSON unless content_type says otherwise
   std::string content_type = "application/json";

@@ -18,6 +18,13 @@ namespace mailbox::server {
 std::expected<std::uint64_t, Problem> uint_param(const HttpRequest& req, std::string_view name, std::uint64_t fallback,
                                                  std::uint64_t min = 0, std::uint64_t max = UINT64_MAX);
 
+// Log positions a client may name: below 2^63 (so that "the next one" never wraps).
+inline constexpr std::uint64_t kMaxPosition = (std::uint64_t{1} << 63) - 1;
+
+// A header that holds a log position (Last-Event-ID), read as uint_param reads a
+// parameter.
+std::expected<std::uint64_t, Problem> position_header(std::string_view name, std::string_view value);
+
 // The read-your-writes parameters of a query: min_position (0: none) and wait_ms
 // (default_wait when absent, at most max_wait).
 struct Freshness {

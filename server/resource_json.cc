@@ -13,6 +13,17 @@ void write_mail(app::JsonWriter& w, const queries::MailEntry& m) {
   w.end_object();
 }
 
+void write_sent(app::JsonWriter& w, const queries::SentRow& s) {
+  w.begin_object();
+  w.field("id", s.id).field("receiver", s.receiver).field("text", s.text);
+  w.field("sentAt", app::rfc3339(s.sent_at_us)).field("read", s.read).key("readAt");
+  if (s.read) w.string(app::rfc3339(s.read_at_us));
+  else w.null();
+  w.key("_links").begin_object().key("self").begin_object().field("href", "/readmails/" + url_encode(s.id));
+  w.end_object().end_object();
+  w.end_object();
+}
+
 void write_alarm(app::JsonWriter& w, const queries::AlarmEntry& a) {
   w.begin_object();
   w.field("id", a.alarm_id).field("messageId", a.message_id).field("phone", a.phone).field("kind", a.kind);

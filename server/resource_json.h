@@ -9,12 +9,15 @@
 #include "app/json_writer.h"
 #include "app/queries/alarms_query.h"
 #include "app/queries/readmails_query.h"
+#include "app/queries/sentmails_query.h"
 #include "server/url.h"
 
 namespace mailbox::server {
 
 // {id, sender, receiver, text, sentAt, read, _links.self}
 void write_mail(app::JsonWriter& w, const queries::MailEntry& mail);
+// {id, receiver, text, sentAt, read, readAt (null while unread), _links.self}
+void write_sent(app::JsonWriter& w, const queries::SentRow& sent);
 // {id, messageId, phone, kind, channel, alarmedAt, _links.self}
 void write_alarm(app::JsonWriter& w, const queries::AlarmEntry& alarm);
 // {alarmId, messageId, phone, kind, channel, reason, attempts, deadLetteredAt, _links.redrive}

@@ -8,14 +8,20 @@
 
 namespace mailbox::server {
 
+namespace {
+constexpr std::string_view kAssetPattern = "/{asset}";
+}  // namespace
+
 const std::vector<Api::Route>& Api::routes() {
   static const std::vector<Route> table = {
       // method  pattern                                   handler                  rule
       {"POST", "/mobiles",                                 &Api::post_mobiles,      Rule::self_only},
       {"GET",  "/readmails",                               &Api::get_readmails,     Rule::own_mailbox},
       {"GET",  "/readmails/unread-count",                  &Api::get_unread_count,  Rule::self_only},
+      {"GET",  "/readmails/live",                          &Api::get_readmails_live, Rule::own_mailbox},
       {"GET",  "/readmails/{id}",                          &Api::get_readmail,      Rule::participant},
       {"POST", "/readmails/{id}/read",                     &Api::post_mark_read,    Rule::self_only},
+      {"GET",  "/sentmails",                               &Api::get_sentmails,     Rule::self_only},
       {"GET",  "/alarms",                                  &Api::get_alarms,        Rule::self_only},
       {"GET",  "/alarmLists",                              &Api::get_alarms,        Rule::self_only},
       {"GET",  "/alarms/dead-letters",                     &Api::get_dead_letters,  Rule::admin_scope},
@@ -28,6 +34,11 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET",  "/readyz",                                  &Api::get_ready,         Rule::open},
       {"GET",  "/metrics",                                 &Api::get_metrics,       Rule::admin_scope},
       {"GET",  "/openapi.json",                            &Api::get_openapi,       Rule::open},
+      {"GET",  "/whoami",                                  &Api::get_whoami,        Rule::self_only},
+      // The web page: index.html, then its other files. Last: a path another route has
+      // is never a file.
+      {"GET",  "/",                                        &Api::get_page,          Rule::open},
+      {"GET",  kAssetPattern,                              &Api::get_asset,         Rule::open},
   };
   return table;
 }
@@ -39,6 +50,7 @@ void Api::handle(HttpRequest req, Respond respond) {
   PathParams params;
   std::string allow;  // methods of the routes whose pattern matches, for a 405
   for (const auto& r : routes()) {
+    if (r.pattern == kAssetPattern && !allow.empty()) break;  // another route has the path
     auto matched = match_path(r.pattern, req.path);
     if (!matched) continue;
     if (r.method == req.method) {

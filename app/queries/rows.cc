@@ -64,6 +64,32 @@ std::optional<MailRow> decode_mail(std::string_view bytes) {
   return r;
 }
 
+std::string encode(const SentRow& r) {
+  std::string out;
+  put_string(out, r.id);
+  put_string(out, r.sender);
+  put_string(out, r.receiver);
+  put_string(out, r.text);
+  append_u64(out, static_cast<std::uint64_t>(r.sent_at_us));
+  append_u64(out, r.read ? 1 : 0);
+  append_u64(out, static_cast<std::uint64_t>(r.read_at_us));
+  append_u64(out, r.position);
+  return out;
+}
+
+std::optional<SentRow> decode_sent(std::string_view bytes) {
+  Reader in(bytes);
+  SentRow r;
+  std::uint64_t sent_at = 0, read = 0, read_at = 0;
+  if (!in.string(r.id) || !in.string(r.sender) || !in.string(r.receiver) || !in.string(r.text) || !in.u64(sent_at) ||
+      !in.u64(read) || !in.u64(read_at) || !in.u64(r.position) || !in.done())
+    return std::nullopt;
+  r.sent_at_us = static_cast<std::int64_t>(sent_at);
+  r.read = read != 0;
+  r.read_at_us = static_cast<std::int64_t>(read_at);
+  return r;
+}
+
 std::string encode(const AlarmRow& r) {
   std::string out;
   put_string(out, r.alarm_id);
@@ -123,6 +149,16 @@ std::string receiver_entry(std::string_view receiver, std::uint64_t position) {
 std::string latest_entry(std::uint64_t position) { return index_key(kLatestPrefix, position); }
 
 std::string unread(std::string_view receiver) { return "u/" + std::string(receiver); }
+
+std::string sender_prefix(std::string_view sender) {
+  std::string k = "s/" + std::string(sender);
+  k.push_back('\0');
+  return k;
+}
+
+std::string sender_entry(std::string_view sender, std::uint64_t position) {
+  return index_key(sender_prefix(sender), position);
+}
 
 std::string phone_prefix(std::string_view phone) {
   std::string k = "a/" + std::string(phone);

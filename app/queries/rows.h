@@ -7,11 +7,14 @@
 //   r/<receiver>\0<~position u64 BE>    -> message id   (a receiver's mail, newest first)
 //   l/<~position u64 BE>                -> message id   (all mail, newest first)
 //   u/<receiver>                        -> unread count, u64 BE
+// sentmails view:
+//   m/<message id>                      -> SentRow
+//   s/<sender>\0<~position u64 BE>      -> message id   (a sender's mail, newest first)
 // alarms view:
 //   a/<phone>\0<~position u64 BE>       -> AlarmRow     (a phone's alarms, newest first)
 //   x/<~position u64 BE>                -> DeadLetterRow (undeliverable alarms, newest first)
 //   xa/<alarm id>                       -> position of its x/ row (removed once delivered)
-// position is the log position of the Saved (or Alarmed) event; ~ is bitwise not, so
+// position is the log position of the Saved (Sent, Alarmed) event; ~ is bitwise not, so
 // that ascending key order is newest first.
 
 #include <cstdint>
@@ -27,6 +30,16 @@ struct MailRow {
   bool read = false;
   std::uint64_t position = 0;  // of the Saved event
   bool operator==(const MailRow&) const = default;
+};
+
+// A message as its sender sees it: with a read receipt.
+struct SentRow {
+  std::string id, sender, receiver, text;
+  std::int64_t sent_at_us = 0;
+  bool read = false;
+  std::int64_t read_at_us = 0;  // when read
+  std::uint64_t position = 0;   // of the Sent event
+  bool operator==(const SentRow&) const = default;
 };
 
 struct AlarmRow {
@@ -47,6 +60,8 @@ std::string encode(const MailRow& row);
 std::string encode(const DeadLetterRow& row);
 std::optional<DeadLetterRow> decode_dead_letter(std::string_view bytes);
 std::optional<MailRow> decode_mail(std::string_view bytes);
+std::string encode(const SentRow& row);
+std::optional<SentRow> decode_sent(std::string_view bytes);
 std::string encode(const AlarmRow& row);
 std::optional<AlarmRow> decode_alarm(std::string_view bytes);
 
@@ -57,6 +72,8 @@ std::string receiver_entry(std::string_view receiver, std::uint64_t position);
 inline constexpr std::string_view kLatestPrefix = "l/";
 std::string latest_entry(std::uint64_t position);
 std::string unread(std::string_view receiver);
+std::string sender_prefix(std::string_view sender);
+std::string sender_entry(std::string_view sender, std::uint64_t position);
 std::string phone_prefix(std::string_view phone);
 std::string phone_entry(std::string_view phone, std::uint64_t position);
 inline constexpr std::string_view kDeadLetterPrefix = "x/";
