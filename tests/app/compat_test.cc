@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "app/catalog.h"
 #include "app/engine.h"
@@ -71,8 +72,11 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   // The views as stored equal a rebuild from the log, and answer the queries.
   testing::TempDir scratch_dir;
   auto scratch = projections::ViewStore::open(scratch_dir.str()).value();
+  // The views that build had; a view added since is built from the log once started.
+  const std::set<std::string, std::less<>> views_of_that_build = {"readmails", "alarms"};
   for (const auto& entry : app::views()) {
     const auto p = entry.make();
+    if (!views_of_that_build.contains(p->name())) continue;
     auto& views = testing::views_of(*(*engine));
     const auto generation = views.active_generation(p->name()).value();
     CHECK(views.checkpoint(p->name(), generation).value() == 19);
@@ -90,8 +94,19 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   REQUIRE(dead_letters.has_value());
   CHECK(dead_letters->items.size() == 1);
 
-  // And the mailbox goes on from where it was.
+  // And the mailbox goes on from where it was; a view that build did not have catches up.
   REQUIRE((*engine)->start().has_value());
+  for (const auto& entry : app::views()) {
+    const auto p = entry.make();
+    if (views_of_that_build.contains(p->name())) continue;
+    REQUIRE_MESSAGE((*engine)->wait_visible(p->name(), 19, std::chrono::seconds(10)), p->name());
+    auto& views = testing::views_of(*(*engine));
+    auto fresh = projections::build_generation(log, *scratch, *p, 19);
+    REQUIRE(fresh.has_value());
+    CHECK_MESSAGE(testing::dump(views, p->name(), views.active_generation(p->name()).value()) ==
+                      testing::dump(*scratch, p->name(), fresh->generation),
+                  p->name());
+  }
   auto sent = (*engine)->send().send_and_wait({"01012345678", "01099998888", "after the upgrade", std::nullopt});
   REQUIRE(sent.has_value());
   CHECK(sent->position == 20);

@@ -60,8 +60,10 @@ std::vector<Row> table(const std::string& id) {
     {"POST", "/mobiles", "/mobiles", send, kSender, "self_only",                                                        {401, 401, 401, 401, 401, 401, 401, 403, 403, 201, 403}},
     {"GET", "/readmails", "/readmails?receiver=" + kReceiver, "", kReceiver, "own_mailbox",                             {401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 403}},
     {"GET", "/readmails/unread-count", "/readmails/unread-count?receiver=" + kReceiver, "", kReceiver, "self_only",     {401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 403}},
+    {"GET", "/readmails/live", "/readmails/live?receiver=" + kReceiver, "", kReceiver, "own_mailbox",                  {401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 403}},
     {"GET", "/readmails/{id}", "/readmails/" + id, "", kReceiver, "participant",                                        {401, 401, 401, 401, 401, 401, 401, 404, 404, 200, 404}},
     {"POST", "/readmails/{id}/read", "/readmails/" + id + "/read", read, kReceiver, "self_only",                        {401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 403}},
+    {"GET", "/sentmails", "/sentmails?sender=" + kSender, "", kSender, "self_only",                                     {401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 403}},
     {"GET", "/alarms", "/alarms?phone=" + kSender, "", kSender, "self_only",                                            {401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 403}},
     {"GET", "/alarmLists", "/alarmLists?phone=" + kReceiver, "", kReceiver, "self_only",                                {401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 403}},
     {"GET", "/alarms/dead-letters", "/alarms/dead-letters", "", kSender, "admin_scope",                                 {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200}},
@@ -77,6 +79,10 @@ std::vector<Row> table(const std::string& id) {
     {"GET", "/readyz", "/readyz", "", kSender, "open",                                                                  {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
     {"GET", "/metrics", "/metrics", "", kSender, "admin_scope",                                                         {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200}},
     {"GET", "/openapi.json", "/openapi.json", "", kSender, "open",                                                      {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+    // Whoever signs in is told who they are; no token, no one.
+    {"GET", "/whoami", "/whoami", "", kSender, "self_only",                                                             {401, 401, 401, 401, 401, 401, 401, 200, 200, 200, 200}},
+    {"GET", "/", "/", "", kSender, "open",                                                                              {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+    {"GET", "/{asset}", "/no-such-file.js", "", kSender, "open",                                                        {404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
   };
   // clang-format on
 }
