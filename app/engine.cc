@@ -22,6 +22,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   if (!log) return std::unexpected(log.error());
   projections::ViewStoreOptions view_options;
   view_options.env = options.store.env;
+  view_options.max_open_files = options.store.max_open_files;
   auto views = projections::ViewStore::open((base / "views").string(), view_options);
   if (!views) return std::unexpected(views.error());
   return std::unique_ptr<Engine>(new Engine(std::move(options), std::move(*log), std::move(*views)));

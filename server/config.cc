@@ -49,6 +49,10 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
         "trace, debug, info, warn, error or off [MAILBOX_LOG_LEVEL]")
     ("max-connections", po::value(&c.http.max_connections)->default_value(c.http.max_connections),
         "open connections at most; more get a 503 [MAILBOX_MAX_CONNECTIONS]")
+    ("max-connections-per-ip", po::value(&c.http.max_connections_per_ip)->default_value(c.http.max_connections_per_ip),
+        "open connections from one client address (trusted proxies are not counted) [MAILBOX_MAX_CONNECTIONS_PER_IP]")
+    ("max-open-files", po::value(&c.max_open_files)->default_value(c.max_open_files),
+        "files RocksDB may keep open, per database (the log, the views) [MAILBOX_MAX_OPEN_FILES]")
     ("idle-timeout-ms", po::value(&idle_ms)->default_value(idle_ms),
         "close a kept-alive connection idle this long [MAILBOX_IDLE_TIMEOUT_MS]")
     ("read-timeout-ms", po::value(&read_ms)->default_value(read_ms),
@@ -96,6 +100,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_THREADS", "threads"},
                                           {"MAILBOX_LOG_LEVEL", "log-level"},
                                           {"MAILBOX_MAX_CONNECTIONS", "max-connections"},
+                                          {"MAILBOX_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
+                                          {"MAILBOX_MAX_OPEN_FILES", "max-open-files"},
                                           {"MAILBOX_IDLE_TIMEOUT_MS", "idle-timeout-ms"},
                                           {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"},
                                           {"MAILBOX_PAYMENT_URL", "payment-url"},
@@ -131,6 +137,11 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
   if (!parse_listen(listen, c.http))
     return ConfigExit{2, "mailboxd: --listen must be HOST:PORT, e.g. 127.0.0.1:8080, not '" + listen + "'"};
   if (c.http.threads < 1 || c.http.threads > 256) return ConfigExit{2, "mailboxd: --threads must be 1 to 256"};
+  c.max_connections_given = !vm["max-connections"].defaulted();
+  if (c.http.max_connections < 1) return ConfigExit{2, "mailboxd: --max-connections must be at least 1"};
+  if (c.http.max_connections_per_ip < 1) return ConfigExit{2, "mailboxd: --max-connections-per-ip must be at least 1"};
+  if (c.max_open_files < 20 || c.max_open_files > 1'000'000)
+    return ConfigExit{2, "mailboxd: --max-open-files must be 20 to 1000000"};
   if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error" && c.log_level != "off")
     return ConfigExit{2, "mailboxd: --log-level must be trace, debug, info, warn, error or off"};
@@ -157,10 +168,12 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     auto cidrs = parse_cidrs(trusted);
     if (!cidrs) return ConfigExit{2, "mailboxd: --trusted-proxies must be CIDRs, e.g. 10.0.0.0/8,::1, not '" + trusted + "'"};
     c.trusted_proxies = std::move(*cidrs);
+    c.http.per_ip_exempt = c.trusted_proxies;  // a proxy's connections carry many clients
   }
   if (!metrics_listen.empty()) {
     ServerOptions metrics = c.http;
     metrics.threads = 1;
+    metrics.max_connections = kMetricsConnections;
     if (!parse_listen(metrics_listen, metrics))
       return ConfigExit{2, "mailboxd: --metrics-listen must be HOST:PORT, not '" + metrics_listen + "'"};
     c.metrics_listen = metrics;

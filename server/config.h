@@ -12,6 +12,9 @@
 
 namespace mailbox::server {
 
+// Connections the --metrics-listen listener serves at once (scrapers are few).
+inline constexpr std::size_t kMetricsConnections = 16;
+
 struct Config {
   std::string data_dir = "./data";
   ServerOptions http;
@@ -34,6 +37,8 @@ struct Config {
   std::string public_origin;
   std::vector<Cidr> trusted_proxies;
   std::optional<ServerOptions> metrics_listen;  // /metrics alone, open, on its own address
+  int max_open_files = 512;            // per RocksDB database
+  bool max_connections_given = false;  // --max-connections was set (else it may be lowered to fit)
   std::string web_dir;  // serve the web page from this folder; empty: the files built in
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }
 };

@@ -8,18 +8,23 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <condition_variable>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "server/client_address.h"
 #include "server/reply.h"
@@ -59,11 +64,21 @@ struct HttpServer::Impl {
   std::mutex sessions_mutex;  // guards sessions; pairs with sessions_gone
   std::condition_variable sessions_gone;
   std::set<std::shared_ptr<Session>> sessions;
+  std::map<std::string, std::size_t, std::less<>> per_address;  // open sessions by client address
+
+  // When accepting fails (out of descriptors): wait before the next try, doubling.
+  asio::steady_timer accept_timer{acceptor.get_executor()};
+  std::chrono::milliseconds accept_backoff{0};
+  static constexpr std::chrono::milliseconds kFirstBackoff{10}, kMaxBackoff{1000};
 
   Impl(ServerOptions o, Handler h, Metrics& m) : options(std::move(o)), handler(std::move(h)), metrics(m) {}
 
   void accept();
-  void add(const std::shared_ptr<Session>& s);
+  void accept_later(const beast::error_code& ec);
+  // A short 503 problem on a connection that is not served, then close.
+  void refuse(tcp::socket socket, Problem why);
+  // Counts the session (and its address); false when its address has its share already.
+  bool add(const std::shared_ptr<Session>& s);
   void remove(const std::shared_ptr<Session>& s);
 };
 
@@ -71,7 +86,12 @@ struct HttpServer::Impl {
 // reads the next (keep-alive; pipelined requests wait in the buffer).
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+  Session(Impl& server, tcp::socket socket, std::string address)
+      : server_(server), stream_(std::move(socket)), address_(std::move(address)) {}
+  const std::string& address() const { return address_; }
+
+  // The connection, for a session that is not started.
+  tcp::socket release_socket() { return stream_.release_socket(); }
 
   void start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_next(); });
@@ -261,59 +281,90 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<ChunkStream> stream_body_;
+  const std::string address_;  // the peer's IP address
   bool keep_alive_ = true;
   std::atomic<State> state_{State::idle};
 };
 
-void HttpServer::Impl::add(const std::shared_ptr<Session>& s) {
+bool HttpServer::Impl::add(const std::shared_ptr<Session>& s) {
   std::lock_guard lock(sessions_mutex);
+  const bool counted = std::none_of(options.per_ip_exempt.begin(), options.per_ip_exempt.end(),
+                                    [&](const Cidr& c) { return c.contains(s->address()); });
+  if (counted) {
+    auto& n = per_address[s->address()];
+    if (n >= options.max_connections_per_ip) return false;
+    ++n;
+  }
   sessions.insert(s);
   metrics.connection_opened();
+  return true;
 }
 
 void HttpServer::Impl::remove(const std::shared_ptr<Session>& s) {
   std::lock_guard lock(sessions_mutex);
-  if (sessions.erase(s)) metrics.connection_closed();
+  if (sessions.erase(s)) {
+    metrics.connection_closed();
+    if (auto it = per_address.find(s->address()); it != per_address.end() && --it->second == 0) per_address.erase(it);
+  }
   if (sessions.empty()) sessions_gone.notify_all();
+}
+
+void HttpServer::Impl::refuse(tcp::socket socket, Problem why) {
+  metrics.connection_refused();
+  auto sock = std::make_shared<tcp::socket>(std::move(socket));
+  const HttpResponse r = to_http(std::unexpected(std::move(why)));
+  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                     std::string(http::obsolete_reason(static_cast<http::status>(r.status))) +
+                     "\r\nContent-Type: " + r.content_type + "\r\n";
+  for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
+  auto body = std::make_shared<std::string>(head + "Connection: close\r\nContent-Length: " +
+                                            std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
+  asio::async_write(*sock, asio::buffer(*body), [sock, body](beast::error_code, std::size_t) {
+    beast::error_code ignored;
+    sock->shutdown(tcp::socket::shutdown_both, ignored);
+  });
+}
+
+void HttpServer::Impl::accept_later(const beast::error_code& ec) {
+  // Out of descriptors (EMFILE, ENFILE) or memory: trying again at once would spin.
+  if (accept_backoff.count() == 0)
+    spdlog::warn("accepting a connection failed ({}); trying again in {} ms, backing off up to {} ms", ec.message(),
+                 kFirstBackoff.count(), kMaxBackoff.count());
+  accept_backoff = accept_backoff.count() == 0 ? kFirstBackoff : std::min(accept_backoff * 2, kMaxBackoff);
+  accept_timer.expires_after(accept_backoff);
+  accept_timer.async_wait([this](beast::error_code timer_ec) {
+    if (timer_ec || draining || !acceptor.is_open()) return;
+    accept();
+  });
 }
 
 void HttpServer::Impl::accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      return accept();  // e.g. too many open files: keep accepting
+      return accept_later(ec);
     }
+    accept_backoff = std::chrono::milliseconds(0);
     if (draining) return;
-    if (options.loopback_clients_only) {
-      beast::error_code peer_ec;
-      const auto peer = socket.remote_endpoint(peer_ec);
-      if (peer_ec || !is_loopback(peer.address().to_string())) {
-        metrics.connection_refused();
-        beast::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-        socket.close(ignored);
-        return accept();
-      }
-    }
-    if (static_cast<std::size_t>(metrics.connections()) >= options.max_connections) {
-      // Over the limit: a short 503 and close, so that the client knows why.
+    beast::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const std::string address = peer_ec ? std::string() : peer.address().to_string();
+    if (options.loopback_clients_only && (peer_ec || !is_loopback(address))) {
       metrics.connection_refused();
-      auto sock = std::make_shared<tcp::socket>(std::move(socket));
-      const HttpResponse r = to_http(std::unexpected(problem("overloaded", "too many connections; try again")));
-      std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
-                         std::string(http::obsolete_reason(static_cast<http::status>(r.status))) +
-                         "\r\nContent-Type: " + r.content_type + "\r\n";
-      for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
-      auto body = std::make_shared<std::string>(head + "Connection: close\r\nContent-Length: " +
-                                                std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
-      asio::async_write(*sock, asio::buffer(*body), [sock, body](beast::error_code, std::size_t) {
-        beast::error_code ignored;
-        sock->shutdown(tcp::socket::shutdown_both, ignored);
-      });
+      beast::error_code ignored;
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+      socket.close(ignored);
       return accept();
     }
-    auto session = std::make_shared<Session>(*this, std::move(socket));
-    add(session);
+    if (static_cast<std::size_t>(metrics.connections()) >= options.max_connections) {
+      refuse(std::move(socket), problem("overloaded", "too many connections; try again"));
+      return accept();
+    }
+    auto session = std::make_shared<Session>(*this, std::move(socket), address);
+    if (!add(session)) {
+      refuse(session->release_socket(), problem("overloaded", "too many connections from " + address + "; try again"));
+      return accept();
+    }
     session->start();
     accept();
   });

@@ -9,8 +9,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/status.h"
+#include "server/client_address.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 
@@ -21,6 +23,8 @@ struct ServerOptions {
   std::uint16_t port = 8080;              // 0: an ephemeral port (see HttpServer::port)
   int threads = 2;                        // I/O threads
   std::size_t max_connections = 10'000;   // past it, new connections get a 503 and are closed
+  std::size_t max_connections_per_ip = 1024;  // from one address; past it, the same
+  std::vector<Cidr> per_ip_exempt;        // peers not counted per address (trusted proxies)
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 8 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};  // a kept-alive connection with no request is closed

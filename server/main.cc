@@ -17,6 +17,7 @@
 #include "server/api.h"
 #include "server/auth/bearer_authenticator.h"
 #include "server/config.h"
+#include "server/descriptors.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 
@@ -39,8 +40,30 @@ int main(int argc, char** argv) {
     std::fprintf(exit->code == 0 ? stdout : stderr, "%s\n", exit->message.c_str());
     return exit->code;
   }
-  const auto config = std::get<server::Config>(parsed);
+  auto config = std::get<server::Config>(parsed);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Room for every connection and RocksDB's files, or a clear refusal now.
+  const std::uint64_t descriptors = server::raise_descriptor_limit();
+  const std::size_t metrics_connections = config.metrics_listen ? server::kMetricsConnections : 0;
+  const std::uint64_t needed =
+      server::descriptors_needed(config.http.max_connections + metrics_connections, config.max_open_files);
+  if (needed > descriptors) {
+    const std::uint64_t others = needed - config.http.max_connections;
+    if (config.max_connections_given || descriptors < others + 16) {
+      std::fprintf(stderr,
+                   "mailboxd: --max-connections %zu needs about %llu open files (%zu connections, 2 x --max-open-files "
+                   "%d for RocksDB, %llu more), but this process may open %llu: lower --max-connections or "
+                   "--max-open-files, or raise the limit (ulimit -n, or LimitNOFILE= under systemd)\n",
+                   config.http.max_connections, static_cast<unsigned long long>(needed), config.http.max_connections,
+                   config.max_open_files, static_cast<unsigned long long>(server::kDescriptorMargin + metrics_connections),
+                   static_cast<unsigned long long>(descriptors));
+      return 2;
+    }
+    config.http.max_connections = static_cast<std::size_t>(descriptors - others);
+    spdlog::warn("--max-connections lowered to {} to fit the open file limit of {} (ulimit -n)",
+                 config.http.max_connections, descriptors);
+  }
 
   // A CA file that cannot be used is refused now, not at the first call that needs it.
   const clients::TlsOptions tls{config.ca_file};
@@ -75,6 +98,7 @@ int main(int argc, char** argv) {
 
   app::EngineOptions options;
   options.data_dir = config.data_dir;
+  options.store.max_open_files = config.max_open_files;
   std::unique_ptr<clients::HttpPaymentGate> payment;
   if (!config.payment_url.empty()) {
     auto url = parse_url("--payment-url", config.payment_url);

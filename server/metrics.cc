@@ -22,10 +22,14 @@ void Metrics::record_request(std::string_view route, int status, double seconds)
 
 namespace {
 
+// Appends one formatted line, whole whatever its length.
 void line(std::string& out, const char* fmt, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  out += buf;
+  const int n = std::snprintf(nullptr, 0, fmt, args...);
+  if (n <= 0) return;
+  const std::size_t at = out.size();
+  out.resize(at + static_cast<std::size_t>(n) + 1);
+  std::snprintf(out.data() + at, static_cast<std::size_t>(n) + 1, fmt, args...);
+  out.resize(at + static_cast<std::size_t>(n));
 }
 
 void help(std::string& out, const char* name, const char* type, const char* text) {

@@ -28,6 +28,8 @@ struct StoreOptions {
   // Memory for all the log's memtables together; past it the largest is flushed. Bounds
   // the process's memory whatever the write rate.
   std::size_t memtable_budget_bytes = 64u << 20;
+  // Files RocksDB keeps open for the log (-1: as many as it likes).
+  int max_open_files = -1;
   // The environment RocksDB writes through; null for the default. Tests use it to
   // inject storage failures.
   rocksdb::Env* env = nullptr;

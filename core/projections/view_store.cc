@@ -190,6 +190,7 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, cons
   spec.create_if_missing = options.create_if_missing;
   spec.read_only = options.read_only;
   spec.options.max_background_jobs = 2;
+  spec.options.max_open_files = options.max_open_files;
   spec.options.keep_log_file_num = 5;
   spec.options.atomic_flush = true;  // rows and checkpoints reach disk together (see commit)
   spec.options.listeners.push_back(std::make_shared<ResumeByHand>());

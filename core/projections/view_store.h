@@ -38,6 +38,7 @@ struct ViewStoreOptions {
   bool read_only = false;
   std::size_t block_cache_bytes = 32u << 20;
   std::size_t memtable_budget_bytes = 32u << 20;  // all the views' memtables together
+  int max_open_files = -1;                        // files RocksDB keeps open (-1: no bound)
   rocksdb::Env* env = nullptr;                    // null: RocksDB's default
 };
 

@@ -92,6 +92,7 @@ class ChildProcess {
   }
 
   void kill() { ::kill(pid_, SIGKILL); }
+  pid_t pid() const { return pid_; }
   void signal(int sig) { ::kill(pid_, sig); }
 
  private:

@@ -50,6 +50,7 @@ Result<std::unique_ptr<LogDb>> LogDb::open(const std::string& path, const StoreO
   spec.create_if_missing = options.create_if_missing;
   spec.read_only = options.read_only;
   spec.options.max_background_jobs = 2;
+  spec.options.max_open_files = options.max_open_files;
   spec.options.bytes_per_sync = 1 << 20;
   spec.options.keep_log_file_num = 5;
   if (options.env != nullptr) spec.options.env = options.env;

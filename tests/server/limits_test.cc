@@ -1,0 +1,161 @@
+// Bounds on what clients can make mailboxd hold: descriptors, connections per address,
+// and metric series. Each test crosses its bound against the real binary, checks what
+// the client sees, and that the server still works afterwards.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/eventually.h"
+#include "tests/support/http_client.h"
+#include "tests/support/keyed_mailboxd.h"
+#include "tests/support/mailboxd_process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace mailbox;
+using namespace std::chrono_literals;
+using testing::http_call;
+using testing::eventually;
+using testing::HttpConnection;
+
+namespace {
+
+// The CPU time (user and system) a process has used so far, in seconds.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13
+  unsigned long long user = 0, system = 0;
+  fields >> user >> system;
+  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+int run(const std::string& command) { return std::system(command.c_str()); }
+
+bool sends_work(std::uint16_t port) {
+  auto r = http_call(port, "POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":"still here"})");
+  return r.status == 201 && http_call(port, "GET", "/readyz").status == 200;
+}
+
+}  // namespace
+
+TEST_CASE("out of descriptors, mailboxd backs off instead of spinning, and serves again once they are back") {
+  testing::TempDir data;
+  // ulimit -n 256 with room for 150 connections and RocksDB's 2 x 32 files.
+  auto m = testing::start_mailboxd("/bin/sh", {"-c", "ulimit -n 256 && exec \"$0\" \"$@\"", MAILBOXD_PATH, "--data",
+                                               data.str(), "--max-open-files", "32", "--max-connections", "150"});
+  const pid_t pid = m.process->pid();
+  REQUIRE(sends_work(m.port));
+
+  // A thousand connection attempts within the limits: the ones past 150 are refused.
+  {
+    std::vector<std::unique_ptr<HttpConnection>> held;
+    for (int i = 0; i < 1000; ++i) held.push_back(std::make_unique<HttpConnection>(m.port));
+    std::this_thread::sleep_for(500ms);
+  }
+  REQUIRE(eventually([&] { return sends_work(m.port); }, 10s));
+
+  // Now the process may open fewer files than it holds: every accept fails (EMFILE).
+  REQUIRE(run("prlimit --pid " + std::to_string(pid) + " --nofile=40:256") == 0);
+  {
+    std::vector<std::unique_ptr<HttpConnection>> waiting;
+    for (int i = 0; i < 300; ++i) waiting.push_back(std::make_unique<HttpConnection>(m.port));
+    const double before = cpu_seconds(pid);
+    std::this_thread::sleep_for(2s);
+    const double used = cpu_seconds(pid) - before;
+    // Spinning on accept takes a whole core: about 2 s here.
+    CHECK_MESSAGE(used < 0.5, "mailboxd used " << used << " s of CPU in 2 s while out of descriptors");
+  }
+  REQUIRE(run("prlimit --pid " + std::to_string(pid) + " --nofile=256:256") == 0);
+  CHECK_MESSAGE(eventually([&] { return sends_work(m.port); }, 10s), "sends work again once descriptors are back");
+  auto out = m.process->read_until("accepting a connection failed", 5s);
+  CHECK(out.find("accepting a connection failed") != std::string::npos);
+  const auto result = testing::stop(m);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("storage_failed") == std::string::npos);
+  CHECK(result.out.find("sends are refused") == std::string::npos);
+}
+
+TEST_CASE("a --max-open-files and --max-connections that do not fit the open file limit stop mailboxd at start, saying so") {
+  testing::TempDir data;
+  const auto r = testing::ChildProcess("/bin/sh", {"-c", "ulimit -n 256 && exec \"$0\" \"$@\"", MAILBOXD_PATH, "--data",
+                                                   data.str(), "--max-open-files", "32", "--max-connections", "200",
+                                                   "--listen", "127.0.0.1:0"})
+                     .wait(10s);
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("mailboxd: --max-connections 200 needs about 304 open files") != std::string::npos, r.err);
+  CHECK(r.err.find("may open 256") != std::string::npos);
+  // Not given: lowered to fit, with a warning.
+  auto m = testing::start_mailboxd("/bin/sh", {"-c", "ulimit -n 256 && exec \"$0\" \"$@\"", MAILBOXD_PATH, "--data",
+                                               data.str(), "--max-open-files", "32"});
+  CHECK(sends_work(m.port));
+  CHECK(testing::stop(m).out.find("--max-connections lowered to 152") != std::string::npos);
+}
+
+TEST_CASE("--max-connections-per-ip: past it a connection gets 503 with Retry-After, and one closing makes room") {
+  testing::TempDir data;
+  auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--max-connections-per-ip", "3"});
+  std::vector<std::unique_ptr<HttpConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<HttpConnection>(m.port));
+    REQUIRE(held.back()->call("GET", "/healthz").status == 200);  // accepted and served
+  }
+  auto refused = http_call(m.port, "GET", "/healthz");
+  CHECK(refused.status == 503);
+  CHECK(refused.header("retry-after") == "1");
+  CHECK(refused.body.find("\"code\":\"overloaded\"") != std::string::npos);
+  CHECK(refused.body.find("too many connections from 127.0.0.1") != std::string::npos);
+  held.pop_back();
+  CHECK(eventually([&] { return http_call(m.port, "GET", "/healthz").status == 200; }, 5s));
+  held.clear();
+  CHECK(sends_work(m.port));
+  CHECK(testing::stop(m).exit_code == 0);
+}
+
+TEST_CASE("/metrics keeps a constant set of series under made-up methods and paths, and every line is whole") {
+  testing::TempDir data;
+  auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str()});
+  auto series = [&] {
+    auto r = http_call(m.port, "GET", "/metrics");
+    REQUIRE(r.status == 200);
+    REQUIRE(r.body.ends_with("\n"));
+    std::set<std::string> names;
+    std::istringstream lines(r.body);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("#")) continue;
+      const auto space = line.rfind(' ');
+      REQUIRE_MESSAGE(space != std::string::npos, "a cut line: " << line);
+      CHECK_MESSAGE(line.find_first_not_of("0123456789.e+-naNIf", space + 1) == std::string::npos, line);
+      names.insert(line.substr(0, space));
+    }
+    return names;
+  };
+  // Each kind of request once, then many more of them: no new series.
+  auto junk = [&](int i) {
+    HttpConnection c(m.port);
+    c.send_raw("X" + std::to_string(i) + "METHOD /made/up/" + std::to_string(i) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    return c.read_reply().status;
+  };
+  CHECK(junk(0) == 404);
+  CHECK(http_call(m.port, "GET", "/nowhere/0").status == 404);
+  CHECK(http_call(m.port, "GET", "/no-such-file-0.js").status == 404);
+  series();  // the scrape itself is a route: counted from the second scrape on
+  const auto first = series();
+  for (int i = 1; i < 300; ++i) {
+    junk(i);
+    http_call(m.port, "GET", "/nowhere/" + std::to_string(i));
+    http_call(m.port, "GET", "/no-such-file-" + std::to_string(i) + ".js");
+  }
+  const auto after = series();
+  std::string added;
+  for (const auto& name : after)
+    if (!first.contains(name)) added += "\n  " + name;
+  CHECK_MESSAGE(after.size() == first.size(), "new series:" << added);
+  CHECK(testing::stop(m).exit_code == 0);
+}
