@@ -7,7 +7,8 @@ Api::Api(app::Engine& engine, Metrics& metrics, Post post, ApiOptions options)
       metrics_(metrics),
       post_(std::move(post)),
       options_(options),
-      web_(options_.web_dir.empty() ? StaticFiles() : StaticFiles(options_.web_dir)) {}
+      web_(options_.web_dir.empty() ? StaticFiles() : StaticFiles(options_.web_dir)),
+      live_(options_.max_live_subscribers) {}
 
 Api::~Api() {
   std::thread rebuild;
@@ -35,6 +36,18 @@ void Api::become_ready_when_caught_up(std::function<void(std::uint64_t)> on_read
                              if (on_ready) on_ready(head);
                            });
                          });
+}
+
+void Api::answer_live(const Caller& caller, std::shared_ptr<ChunkStream> stream, Answer answer) {
+  auto counted = live_.admit(std::move(stream), caller.authenticated ? caller.subject : std::string());
+  if (!counted)
+    return answer(std::unexpected(problem(
+        "overloaded", caller.authenticated ? "too many live streams, or " + std::to_string(LiveSubscribers::kPerPrincipal) +
+                                                 " of yours already; close one or try again"
+                                           : "too many live streams; try again")));
+  Resource r{Resource::Kind::ok, {}, "text/event-stream", {{"Cache-Control", "no-cache"}}, nullptr};
+  r.stream = std::move(counted);
+  answer(std::move(r));
 }
 
 Answer Api::on_io(Answer answer) const {

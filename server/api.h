@@ -19,6 +19,7 @@
 #include "server/client_address.h"
 #include "server/origin_policy.h"
 #include "server/http_types.h"
+#include "server/live_subscribers.h"
 #include "server/metrics.h"
 #include "server/reply.h"
 #include "server/router.h"
@@ -30,6 +31,7 @@ struct ApiOptions {
   std::chrono::milliseconds default_wait{1000};  // read-your-writes wait when wait_ms is absent
   std::chrono::milliseconds max_wait{10000};     // wait_ms is capped here
   std::chrono::seconds sse_keepalive{15};        // comment line on an idle live tail
+  std::size_t max_live_subscribers = 1024;       // live streams at once (LiveSubscribers)
   // Checks bearer tokens; null: open mode (every rule lets a caller through; mailboxd
   // then serves loopback clients only). REQUIRES: outlives the Api.
   const Authenticator* authenticator = nullptr;
@@ -119,6 +121,8 @@ class Api {
   // it runs at once.
   void after(std::string_view view, std::uint64_t min_position, std::chrono::milliseconds wait,
              std::function<void(bool fresh)> then);
+  // Answers a live stream, if the bound on live streams lets the caller open one more.
+  void answer_live(const Caller& caller, std::shared_ptr<ChunkStream> stream, Answer answer);
   // Runs fn on an I/O thread, with the answer to hand on.
   Answer on_io(Answer answer) const;
   // Who calls: the token's identity when the route needs one (a problem when it is
@@ -130,6 +134,7 @@ class Api {
   Post post_;
   const ApiOptions options_;
   const StaticFiles web_;
+  LiveSubscribers live_;
   std::atomic<bool> ready_{false}, draining_{false};
   // Online rebuilds run here, one at a time, never on an I/O thread.
   std::mutex rebuild_mutex_;

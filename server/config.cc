@@ -53,6 +53,9 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
         "open connections from one client address (trusted proxies are not counted) [MAILBOX_MAX_CONNECTIONS_PER_IP]")
     ("max-open-files", po::value(&c.max_open_files)->default_value(c.max_open_files),
         "files RocksDB may keep open, per database (the log, the views) [MAILBOX_MAX_OPEN_FILES]")
+    ("max-live-subscribers", po::value(&c.max_live_subscribers)->default_value(c.max_live_subscribers),
+        "live streams (GET /events/live, /readmails/live) open at once; with keys also at most 8 per user "
+        "[MAILBOX_MAX_LIVE_SUBSCRIBERS]")
     ("idle-timeout-ms", po::value(&idle_ms)->default_value(idle_ms),
         "close a kept-alive connection idle this long [MAILBOX_IDLE_TIMEOUT_MS]")
     ("read-timeout-ms", po::value(&read_ms)->default_value(read_ms),
@@ -102,6 +105,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_MAX_CONNECTIONS", "max-connections"},
                                           {"MAILBOX_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
                                           {"MAILBOX_MAX_OPEN_FILES", "max-open-files"},
+                                          {"MAILBOX_MAX_LIVE_SUBSCRIBERS", "max-live-subscribers"},
                                           {"MAILBOX_IDLE_TIMEOUT_MS", "idle-timeout-ms"},
                                           {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"},
                                           {"MAILBOX_PAYMENT_URL", "payment-url"},

@@ -38,6 +38,7 @@ struct Config {
   std::vector<Cidr> trusted_proxies;
   std::optional<ServerOptions> metrics_listen;  // /metrics alone, open, on its own address
   int max_open_files = 512;            // per RocksDB database
+  std::size_t max_live_subscribers = 1024;  // live streams (SSE) at once
   bool max_connections_given = false;  // --max-connections was set (else it may be lowered to fit)
   std::string web_dir;  // serve the web page from this folder; empty: the files built in
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }

@@ -229,6 +229,25 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     for (auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
     head += "Connection: close\r\n\r\n";
     write_chunk(std::make_shared<std::string>(std::move(head)));
+    watch_for_close();
+  }
+
+  // A stream writes only when it has something: a client that goes away is noticed
+  // here, at once, so that its connection and live-stream ticket come back. What an SSE
+  // client sends is read and dropped.
+  void watch_for_close() {
+    beast::error_code ec;
+    stream_.socket().non_blocking(true, ec);
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code wait_ec) {
+      if (self->state_ == State::closed) return;
+      if (wait_ec) return self->close();
+      char scratch[1024];
+      beast::error_code read_ec;
+      const std::size_t n = self->stream_.socket().read_some(asio::buffer(scratch), read_ec);
+      if (read_ec == asio::error::would_block) return self->watch_for_close();
+      if (read_ec || n == 0) return self->close();
+      self->watch_for_close();
+    });
   }
 
   void write_chunk(std::shared_ptr<std::string> chunk) {

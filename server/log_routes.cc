@@ -79,11 +79,11 @@ void Api::get_live(const Call& call, Answer answer) {
     if (!v) return answer(std::unexpected(v.error()));
     after = std::max<std::uint64_t>(*v, 1) - 1;
   }
-  Resource r{Resource::Kind::ok, {}, "text/event-stream", {{"Cache-Control", "no-cache"}}, nullptr};
-  r.stream = std::make_shared<LiveTail>(engine_, std::move(filter), after,
-                                        std::chrono::duration_cast<std::chrono::milliseconds>(options_.sse_keepalive),
-                                        post_, [this] { return draining_.load(); });
-  answer(std::move(r));
+  answer_live(call.caller,
+              std::make_shared<LiveTail>(engine_, std::move(filter), after,
+                                         std::chrono::duration_cast<std::chrono::milliseconds>(options_.sse_keepalive),
+                                         post_, [this] { return draining_.load(); }),
+              std::move(answer));
 }
 
 }  // namespace mailbox::server

@@ -159,6 +159,7 @@ int main(int argc, char** argv) {
   api_options.origins.cors_origins = config.cors_origins;
   api_options.trusted_proxies = config.trusted_proxies;
   api_options.web_dir = config.web_dir;
+  api_options.max_live_subscribers = config.max_live_subscribers;
   if (!config.web_dir.empty()) spdlog::info("serving the web page from {}", config.web_dir);
   if (!config.has_keys() && config.insecure_no_auth)
     spdlog::warn("no keys and --insecure-no-auth: any client that reaches {} may send as anyone and read everything",

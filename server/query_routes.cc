@@ -82,11 +82,11 @@ void Api::get_readmails_live(const Call& call, Answer answer) {
     for (const auto& f : engine_.status().followers)
       if (f.name == "readmails") after = f.position;
   }
-  Resource r{Resource::Kind::ok, {}, "text/event-stream", {{"Cache-Control", "no-cache"}}, nullptr};
-  r.stream = std::make_shared<MailboxFeed>(engine_, *receiver, after,
-                                           std::chrono::duration_cast<std::chrono::milliseconds>(options_.sse_keepalive),
-                                           post_, [this] { return draining_.load(); });
-  answer(std::move(r));
+  answer_live(call.caller,
+              std::make_shared<MailboxFeed>(engine_, *receiver, after,
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(options_.sse_keepalive),
+                                            post_, [this] { return draining_.load(); }),
+              std::move(answer));
 }
 
 void Api::get_readmail(const Call& call, Answer answer) {

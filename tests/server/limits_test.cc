@@ -159,3 +159,47 @@ TEST_CASE("/metrics keeps a constant set of series under made-up methods and pat
   CHECK_MESSAGE(after.size() == first.size(), "new series:" << added);
   CHECK(testing::stop(m).exit_code == 0);
 }
+
+TEST_CASE("--max-live-subscribers bounds live streams of both kinds, with keys 8 per user, and a closed one makes room") {
+  auto open_stream = [](std::uint16_t port, const std::string& target, std::map<std::string, std::string> headers = {}) {
+    auto c = std::make_unique<HttpConnection>(port);
+    c->send_raw(HttpConnection::request("GET", target, "", headers));
+    return std::make_pair(c->read_reply(5s), std::move(c));
+  };
+  {
+    testing::TempDir data;
+    auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--max-live-subscribers", "3"});
+    std::vector<std::unique_ptr<HttpConnection>> held;
+    for (const char* target : {"/events/live", "/readmails/live?receiver=01011112222", "/readmails/live?receiver=01011113333"}) {
+      auto [head, c] = open_stream(m.port, target);
+      REQUIRE_MESSAGE(head.status == 200, target);
+      held.push_back(std::move(c));
+    }
+    auto [refused, c4] = open_stream(m.port, "/readmails/live?receiver=01011114444");
+    CHECK(refused.status == 503);
+    CHECK(refused.header("retry-after") == "1");
+    CHECK(refused.body.find("too many live streams") != std::string::npos);
+    held.erase(held.begin());  // the client goes away: its ticket comes back
+    CHECK(eventually([&] { return open_stream(m.port, "/events/live").first.status == 200; }, 5s));
+    held.clear();
+    CHECK(sends_work(m.port));
+    CHECK(testing::stop(m).exit_code == 0);
+  }
+  testing::ServerKeys keys;
+  testing::TempDir data;
+  auto m = testing::start_mailboxd(MAILBOXD_PATH, keys.flags({"--data", data.str()}));
+  REQUIRE(testing::wait_ready(m.port));
+  const auto mine = testing::bearer(keys.rs256({"01011112222"}));
+  std::vector<std::unique_ptr<HttpConnection>> held;
+  for (int i = 0; i < 8; ++i) {
+    auto [head, c] = open_stream(m.port, "/readmails/live", mine);
+    REQUIRE(head.status == 200);
+    held.push_back(std::move(c));
+  }
+  auto [ninth, c9] = open_stream(m.port, "/readmails/live", mine);
+  CHECK(ninth.status == 503);
+  CHECK(ninth.body.find("8 of yours") != std::string::npos);
+  auto [other, c10] = open_stream(m.port, "/readmails/live", testing::bearer(keys.rs256({"01011113333"})));
+  CHECK(other.status == 200);
+  CHECK(testing::stop(m).exit_code == 0);
+}
