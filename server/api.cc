@@ -8,7 +8,8 @@ Api::Api(app::Engine& engine, Metrics& metrics, Post post, ApiOptions options)
       post_(std::move(post)),
       options_(options),
       web_(options_.web_dir.empty() ? StaticFiles() : StaticFiles(options_.web_dir)),
-      live_(options_.max_live_subscribers) {}
+      live_(options_.max_live_subscribers),
+      send_limiter_(options_.send_rate, options_.send_burst) {}
 
 Api::~Api() {
   std::thread rebuild;

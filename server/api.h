@@ -23,6 +23,7 @@
 #include "server/metrics.h"
 #include "server/reply.h"
 #include "server/router.h"
+#include "server/send_limiter.h"
 #include "server/static_files.h"
 
 namespace mailbox::server {
@@ -32,6 +33,8 @@ struct ApiOptions {
   std::chrono::milliseconds max_wait{10000};     // wait_ms is capped here
   std::chrono::seconds sse_keepalive{15};        // comment line on an idle live tail
   std::size_t max_live_subscribers = 1024;       // live streams at once (LiveSubscribers)
+  // Sends per principal and second, and the burst allowed (SendLimiter); 0: no limit.
+  double send_rate = 0, send_burst = 200;
   // Checks bearer tokens; null: open mode (every rule lets a caller through; mailboxd
   // then serves loopback clients only). REQUIRES: outlives the Api.
   const Authenticator* authenticator = nullptr;
@@ -135,6 +138,7 @@ class Api {
   const ApiOptions options_;
   const StaticFiles web_;
   LiveSubscribers live_;
+  SendLimiter send_limiter_;
   std::atomic<bool> ready_{false}, draining_{false};
   // Online rebuilds run here, one at a time, never on an I/O thread.
   std::mutex rebuild_mutex_;

@@ -37,6 +37,15 @@ void Api::post_mobiles(const Call& call, Answer answer) {
   if (!fields) return answer(std::unexpected(fields.error()));
   auto user = own_number(call.caller, call.rule, (*fields)["user"], "user");
   if (!user) return answer(std::unexpected(user.error()));
+  // Per principal: the token's subject, or in open mode the sender named.
+  if (auto wait = send_limiter_.take(call.caller.authenticated ? call.caller.subject : *user)) {
+    metrics_.send_rate_limited();
+    const auto seconds = std::max<long long>(1, (wait->count() + 999) / 1000);
+    Problem p = problem("rate_limited", "more than the sends allowed per second; try again in " +
+                                            std::to_string(seconds) + " s");
+    p.headers.emplace_back("Retry-After", std::to_string(seconds));
+    return answer(std::unexpected(std::move(p)));
+  }
   commands::SendMessage command{*user, (*fields)["receiver"], (*fields)["text"], std::nullopt, call.caller.actor()};
   if (auto key = call.req.header("idempotency-key")) command.idempotency_key = std::string(*key);
   engine_.send().send(std::move(command), [answer = on_io(std::move(answer))](app::Result<commands::SendResult> r) {

@@ -56,6 +56,11 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     ("max-live-subscribers", po::value(&c.max_live_subscribers)->default_value(c.max_live_subscribers),
         "live streams (GET /events/live, /readmails/live) open at once; with keys also at most 8 per user "
         "[MAILBOX_MAX_LIVE_SUBSCRIBERS]")
+    ("send-rate", po::value(&c.send_rate)->default_value(c.send_rate),
+        "sends per second per user (token subject), 0 for no limit; past it 429. In open mode only when given "
+        "[MAILBOX_SEND_RATE]")
+    ("send-burst", po::value(&c.send_burst)->default_value(c.send_burst),
+        "sends a user may make at once before --send-rate applies [MAILBOX_SEND_BURST]")
     ("idle-timeout-ms", po::value(&idle_ms)->default_value(idle_ms),
         "close a kept-alive connection idle this long [MAILBOX_IDLE_TIMEOUT_MS]")
     ("read-timeout-ms", po::value(&read_ms)->default_value(read_ms),
@@ -106,6 +111,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
                                           {"MAILBOX_MAX_OPEN_FILES", "max-open-files"},
                                           {"MAILBOX_MAX_LIVE_SUBSCRIBERS", "max-live-subscribers"},
+                                          {"MAILBOX_SEND_RATE", "send-rate"},
+                                          {"MAILBOX_SEND_BURST", "send-burst"},
                                           {"MAILBOX_IDLE_TIMEOUT_MS", "idle-timeout-ms"},
                                           {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"},
                                           {"MAILBOX_PAYMENT_URL", "payment-url"},
@@ -142,6 +149,10 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     return ConfigExit{2, "mailboxd: --listen must be HOST:PORT, e.g. 127.0.0.1:8080, not '" + listen + "'"};
   if (c.http.threads < 1 || c.http.threads > 256) return ConfigExit{2, "mailboxd: --threads must be 1 to 256"};
   c.max_connections_given = !vm["max-connections"].defaulted();
+  if (!(c.send_rate >= 0 && c.send_rate <= 1e6)) return ConfigExit{2, "mailboxd: --send-rate must be 0 to 1000000"};
+  if (!(c.send_burst >= 1 && c.send_burst <= 1e6)) return ConfigExit{2, "mailboxd: --send-burst must be 1 to 1000000"};
+  // Open mode has no principals: sends are limited only when asked to.
+  c.send_limit_given = !vm["send-rate"].defaulted() || !vm["send-burst"].defaulted();
   if (c.http.max_connections < 1) return ConfigExit{2, "mailboxd: --max-connections must be at least 1"};
   if (c.http.max_connections_per_ip < 1) return ConfigExit{2, "mailboxd: --max-connections-per-ip must be at least 1"};
   if (c.max_open_files < 20 || c.max_open_files > 1'000'000)

@@ -39,6 +39,10 @@ struct Config {
   std::optional<ServerOptions> metrics_listen;  // /metrics alone, open, on its own address
   int max_open_files = 512;            // per RocksDB database
   std::size_t max_live_subscribers = 1024;  // live streams (SSE) at once
+  // Sends per principal and second, and burst; with keys 20 and 200 unless given, in open
+  // mode no limit unless given. 0: no limit.
+  double send_rate = 20, send_burst = 200;
+  bool send_limit_given = false;  // --send-rate or --send-burst was set
   bool max_connections_given = false;  // --max-connections was set (else it may be lowered to fit)
   std::string web_dir;  // serve the web page from this folder; empty: the files built in
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }

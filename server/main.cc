@@ -160,6 +160,10 @@ int main(int argc, char** argv) {
   api_options.trusted_proxies = config.trusted_proxies;
   api_options.web_dir = config.web_dir;
   api_options.max_live_subscribers = config.max_live_subscribers;
+  if (config.has_keys() || config.send_limit_given) {
+    api_options.send_rate = config.send_rate;
+    api_options.send_burst = config.send_burst;
+  }
   if (!config.web_dir.empty()) spdlog::info("serving the web page from {}", config.web_dir);
   if (!config.has_keys() && config.insecure_no_auth)
     spdlog::warn("no keys and --insecure-no-auth: any client that reaches {} may send as anyone and read everything",

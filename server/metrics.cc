@@ -65,6 +65,8 @@ std::string Metrics::render(const app::EngineStatus& engine) const {
   line(out, "mailbox_http_connections %lld\n", static_cast<long long>(connections()));
   help(out, "mailbox_http_connections_refused_total", "counter", "Connections refused at the connection limit.");
   line(out, "mailbox_http_connections_refused_total %llu\n", static_cast<unsigned long long>(refused_.load()));
+  help(out, "mailbox_sends_rate_limited_total", "counter", "Sends refused with 429: over the sender's rate.");
+  line(out, "mailbox_sends_rate_limited_total %llu\n", static_cast<unsigned long long>(rate_limited_.load()));
   help(out, "mailbox_stale_answers_total", "counter", "Queries answered with X-Stale: true.");
   line(out, "mailbox_stale_answers_total %llu\n", static_cast<unsigned long long>(stale_.load()));
 

@@ -26,6 +26,7 @@ class Metrics {
   std::int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   void connection_refused() { refused_.fetch_add(1, std::memory_order_relaxed); }
   void stale_answer() { stale_.fetch_add(1, std::memory_order_relaxed); }
+  void send_rate_limited() { rate_limited_.fetch_add(1, std::memory_order_relaxed); }
 
   // More lines for /metrics from a component the server does not know (payment gate,
   // alarm webhook). REQUIRES: called before serving; source outlives the Metrics.
@@ -47,7 +48,7 @@ class Metrics {
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
   std::map<std::string, Latency> latency_;
   std::atomic<std::int64_t> connections_{0};
-  std::atomic<std::uint64_t> refused_{0}, stale_{0};
+  std::atomic<std::uint64_t> refused_{0}, stale_{0}, rate_limited_{0};
   std::vector<std::function<void(std::string&)>> sources_;
 };
 

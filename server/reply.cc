@@ -29,6 +29,7 @@ const std::vector<ProblemCode>& problem_codes() {
       {"invalid_text", 422, "The message text is invalid"},
       {"invalid_idempotency_key", 422, "The Idempotency-Key is invalid"},
       {"idempotency_key_reused", 422, "The Idempotency-Key was used with another message"},
+      {"rate_limited", 429, "Too many sends; wait and try again"},
       {"headers_too_large", 431, "The request headers are too large"},
       {"internal", 500, "Internal error"},
       {"unavailable", 503, "Service unavailable; try again"},

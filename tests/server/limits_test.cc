@@ -203,3 +203,47 @@ TEST_CASE("--max-live-subscribers bounds live streams of both kinds, with keys 8
   CHECK(other.status == 200);
   CHECK(testing::stop(m).exit_code == 0);
 }
+
+TEST_CASE("with keys, sends are limited per user (--send-rate, --send-burst): past it 429 with Retry-After, nothing stored") {
+  testing::ServerKeys keys;
+  testing::TempDir data;
+  auto m = testing::start_mailboxd(MAILBOXD_PATH, keys.flags({"--data", data.str(), "--send-rate", "2", "--send-burst", "3"}));
+  REQUIRE(testing::wait_ready(m.port));
+  const auto ann = testing::bearer(keys.rs256({"01011112222"}));
+  const auto bob = testing::bearer(keys.rs256({"01011113333"}));
+  const std::string body = R"({"receiver":"01099998888","text":"limited"})";
+  for (int i = 0; i < 3; ++i) REQUIRE(http_call(m.port, "POST", "/mobiles", body, ann).status == 201);
+  auto refused = http_call(m.port, "POST", "/mobiles", body, ann);
+  CHECK(refused.status == 429);
+  CHECK(refused.header("content-type") == "application/problem+json");
+  CHECK(refused.body.find("\"code\":\"rate_limited\"") != std::string::npos);
+  CHECK(refused.header("retry-after") == "1");
+  // Another user has a bucket of their own.
+  CHECK(http_call(m.port, "POST", "/mobiles", body, bob).status == 201);
+  // Nothing of the refused send was stored: four Sent in the log.
+  const auto admin = testing::bearer(keys.es256({"01099990000", "mailbox:admin"}));
+  auto events = http_call(m.port, "GET", "/events?limit=1000", "", admin);
+  std::size_t sent = 0;
+  for (auto at = events.body.find("\"type\":\"Sent\""); at != std::string::npos; at = events.body.find("\"type\":\"Sent\"", at + 1))
+    ++sent;
+  CHECK(sent == 4);
+  auto metrics = http_call(m.port, "GET", "/metrics", "", admin);
+  CHECK(metrics.body.find("mailbox_sends_rate_limited_total 1\n") != std::string::npos);
+  // Half a second refills one at 2 per second.
+  CHECK(eventually([&] { return http_call(m.port, "POST", "/mobiles", body, ann).status == 201; }, 5s));
+  CHECK(testing::stop(m).exit_code == 0);
+}
+
+TEST_CASE("in open mode sends are not limited unless --send-rate is given, then per sender number") {
+  testing::TempDir data;
+  auto open = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str()});
+  for (int i = 0; i < 250; ++i)  // past the default burst of 200
+    REQUIRE(http_call(open.port, "POST", "/mobiles", R"({"user":"01011112222","receiver":"01099998888","text":"x"})")
+                .status == 201);
+  CHECK(testing::stop(open).exit_code == 0);
+  auto limited = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--send-rate", "1", "--send-burst", "1"});
+  CHECK(http_call(limited.port, "POST", "/mobiles", R"({"user":"01011112222","receiver":"01099998888","text":"x"})").status == 201);
+  CHECK(http_call(limited.port, "POST", "/mobiles", R"({"user":"01011112222","receiver":"01099998888","text":"x"})").status == 429);
+  CHECK(http_call(limited.port, "POST", "/mobiles", R"({"user":"01011113333","receiver":"01099998888","text":"x"})").status == 201);
+  CHECK(testing::stop(limited).exit_code == 0);
+}
