@@ -89,6 +89,18 @@ class Api {
   };
   // Every route: the table in routes.cc.
   static const std::vector<Route>& routes();
+  // What the table says of a method and a (decoded) path: the route and its path
+  // parameters, or none; and the methods of the routes whose pattern matches the path
+  // (what a 405's Allow lists; empty: a 404). Thread-safe.
+  struct Match {
+    const Route* route = nullptr;
+    PathParams params;
+    std::string allow;
+  };
+  static Match match(std::string_view method, std::string_view path);
+  // The problem for a request no route takes (REQUIRES: !match.route): 404 when no
+  // pattern matches its path, 405 with Allow otherwise.
+  static Problem unrouted(const HttpRequest& req, const Match& match);
 
  private:
   // Commands (command_routes.cc)

@@ -37,6 +37,53 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+using RequestParser = http::request_parser<http::string_body>;
+
+void apply_limits(RequestParser& parser, const ServerOptions& options) {
+  parser.body_limit(options.max_body_bytes);
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+}
+
+// A read error after which the connection just closes: the client went away, stopped,
+// or was too slow.
+bool ends_connection(beast::error_code ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted;
+}
+
+// The answer to a request that could not be read (unless ends_connection(ec)).
+HttpResponse refusal_of(beast::error_code ec, const ServerOptions& options) {
+  if (ec == http::error::body_limit)
+    return to_http(std::unexpected(
+        problem("payload_too_large", "the body is over " + std::to_string(options.max_body_bytes) + " bytes")));
+  if (ec == http::error::header_limit)
+    return to_http(std::unexpected(
+        problem("headers_too_large", "the headers are over " + std::to_string(options.max_header_bytes) + " bytes")));
+  return to_http(std::unexpected(problem("bad_request", "malformed HTTP request: " + ec.message())));
+}
+
+// What the handler is given for a request read whole; the refusal when its target is not
+// valid percent-encoding.
+std::expected<HttpRequest, HttpResponse> to_request(RequestParser::value_type& in, std::string_view peer) {
+  HttpRequest req;
+  req.method = std::string(in.method_string());
+  req.peer = std::string(peer);
+  req.target = std::string(in.target());
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.insert_or_assign(std::move(name), std::string(field.value()));
+  }
+  req.body = std::move(in.body());
+  if (!split_target(req))
+    return std::unexpected(to_http(std::unexpected(problem("bad_request", "the request target is not valid percent-encoding"))));
+  return req;
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
   ServerOptions options;
   Handler handler;
@@ -118,8 +165,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::closed) return;
     if (server_.draining) return close();
     parser_.emplace();
-    parser_->body_limit(server_.options.max_body_bytes);
-    parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+    apply_limits(*parser_, server_.options);
     if (buffer_.size() > 0) return read_header();
     // Idle until the first byte of the next request.
     state_ = State::idle;
@@ -162,17 +208,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read_error(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
-      return close();
+    if (ends_connection(ec)) return close();
     keep_alive_ = false;
-    if (ec == http::error::body_limit)
-      return write(to_http(std::unexpected(problem(
-          "payload_too_large", "the body is over " + std::to_string(server_.options.max_body_bytes) + " bytes"))));
-    if (ec == http::error::header_limit)
-      return write(to_http(std::unexpected(problem(
-          "headers_too_large", "the headers are over " + std::to_string(server_.options.max_header_bytes) + " bytes"))));
-    write(to_http(std::unexpected(problem("bad_request", "malformed HTTP request: " + ec.message()))));
+    write(refusal_of(ec, server_.options));
   }
 
   void dispatch() {
@@ -180,21 +218,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     auto& in = parser_->get();
     keep_alive_ = in.keep_alive();
-    HttpRequest req;
-    req.method = std::string(in.method_string());
     beast::error_code peer_ec;
     const auto remote = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) req.peer = remote.address().to_string();
-    req.target = std::string(in.target());
-    for (const auto& field : in) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers.insert_or_assign(std::move(name), std::string(field.value()));
-    }
-    req.body = std::move(in.body());
-    if (!split_target(req))
-      return write(to_http(std::unexpected(problem("bad_request", "the request target is not valid percent-encoding"))));
-    server_.handler(std::move(req), [self = shared_from_this()](HttpResponse r) {
+    auto req = to_request(in, peer_ec ? std::string() : remote.address().to_string());
+    if (!req) return write(std::move(req.error()));
+    server_.handler(std::move(*req), [self = shared_from_this()](HttpResponse r) {
       asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
     });
   }
@@ -387,6 +415,36 @@ void HttpServer::Impl::accept() {
     session->start();
     accept();
   });
+}
+
+ReadRequest read_request(std::string_view bytes, const ServerOptions& options, std::string_view peer) {
+  ReadRequest out;
+  RequestParser parser;
+  apply_limits(parser, options);
+  beast::error_code ec;
+  // The rest of bytes is offered at once, so wanting more means the stream has ended:
+  // then, as on a connection, a request begun is finished (or refused) by its end.
+  while (!parser.is_done()) {
+    if (out.consumed < bytes.size()) {
+      out.consumed += parser.put(asio::const_buffer(bytes.data() + out.consumed, bytes.size() - out.consumed), ec);
+      if (!ec) continue;
+      if (ec != http::error::need_more) break;
+      ec = {};
+    }
+    if (!parser.got_some()) return {};
+    parser.put_eof(ec);
+    break;
+  }
+  if (ec) {
+    out.consumed = 0;
+    if (!ends_connection(ec)) out.refusal = refusal_of(ec, options);
+    return out;
+  }
+  out.keep_alive = parser.get().keep_alive();
+  auto req = to_request(parser.get(), peer);
+  if (req) out.request = std::move(*req);
+  else out.refusal = std::move(req.error());
+  return out;
 }
 
 HttpServer::HttpServer(ServerOptions options, Handler handler, Metrics& metrics)

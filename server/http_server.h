@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/status.h"
@@ -33,6 +35,19 @@ struct ServerOptions {
   // closed at once, before a byte is read.
   bool loopback_clients_only = false;
 };
+
+// One request read from bytes as a connection reads it, within options' body and
+// header limits, without a socket (for tests and fuzzing). Thread-safe.
+struct ReadRequest {
+  std::size_t consumed = 0;             // bytes of bytes the request took (0 unless it was read whole)
+  std::optional<HttpRequest> request;   // read whole: what the handler is given (peer as passed)
+  std::optional<HttpResponse> refusal;  // what a connection answers instead (400, 413, 431)
+  bool keep_alive = false;              // whether a connection would read another request after it
+};
+// bytes are all that the client sends before it ends the stream: a request they cut
+// short is refused as a connection refuses it then (400); empty bytes give neither a
+// request nor a refusal (the connection just closes).
+ReadRequest read_request(std::string_view bytes, const ServerOptions& options, std::string_view peer = {});
 
 class HttpServer {
  public:

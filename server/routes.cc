@@ -43,25 +43,36 @@ const std::vector<Api::Route>& Api::routes() {
   return table;
 }
 
+Api::Match Api::match(std::string_view method, std::string_view path) {
+  Match m;
+  for (const auto& r : routes()) {
+    if (r.pattern == kAssetPattern && !m.allow.empty()) break;  // another route has the path
+    auto matched = match_path(r.pattern, path);
+    if (!matched) continue;
+    if (r.method == method) {
+      m.route = &r;
+      m.params = std::move(*matched);
+      break;
+    }
+    if (m.allow.find(r.method) == std::string::npos) m.allow += (m.allow.empty() ? "" : ", ") + std::string(r.method);
+  }
+  return m;
+}
+
+Problem Api::unrouted(const HttpRequest& req, const Match& match) {
+  if (match.allow.empty()) return problem("not_found", "no resource at " + req.path);
+  Problem p = problem("method_not_allowed", req.method + " is not allowed on " + req.path + "; use " + match.allow);
+  p.headers.emplace_back("Allow", match.allow);
+  return p;
+}
+
 void Api::handle(HttpRequest req, Respond respond) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
-  const Route* route = nullptr;
-  PathParams params;
-  std::string allow;  // methods of the routes whose pattern matches, for a 405
-  for (const auto& r : routes()) {
-    if (r.pattern == kAssetPattern && !allow.empty()) break;  // another route has the path
-    auto matched = match_path(r.pattern, req.path);
-    if (!matched) continue;
-    if (r.method == req.method) {
-      route = &r;
-      params = std::move(*matched);
-      break;
-    }
-    if (allow.find(r.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
-  }
+  Match matched = match(req.method, req.path);
+  const Route* route = matched.route;
   // A CORS preflight for a route's path: answered here, for the origins named for CORS.
-  const bool preflight = !route && req.method == "OPTIONS" && !allow.empty();
+  const bool preflight = !route && req.method == "OPTIONS" && !matched.allow.empty();
   // Counted once, under the route's pattern (or "other": labels come from the table).
   std::string name = route ? std::string(route->method) + " " + std::string(route->pattern) : "other";
   Answer answer = [this, name = std::move(name), started, cors = cors_headers(options_.origins, req),
@@ -83,12 +94,9 @@ void Api::handle(HttpRequest req, Respond respond) {
       if (auto bad_origin = check_origin(options_.origins, req)) return answer(std::unexpected(std::move(*bad_origin)));
     auto caller = identify(req, route->rule);
     if (!caller) return answer(std::unexpected(std::move(caller.error())));
-    return (this->*route->handler)(Call{req, params, route->pattern, route->rule, *caller}, std::move(answer));
+    return (this->*route->handler)(Call{req, matched.params, route->pattern, route->rule, *caller}, std::move(answer));
   }
-  if (allow.empty()) return answer(std::unexpected(problem("not_found", "no resource at " + req.path)));
-  Problem p = problem("method_not_allowed", req.method + " is not allowed on " + req.path + "; use " + allow);
-  p.headers.emplace_back("Allow", allow);
-  answer(std::unexpected(std::move(p)));
+  answer(std::unexpected(unrouted(req, matched)));
 }
 
 std::expected<Caller, Problem> Api::identify(const HttpRequest& req, Rule rule) const {
