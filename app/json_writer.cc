@@ -3,13 +3,28 @@
 #include <cstdio>
 #include <ctime>
 
+#include "app/utf8.h"
+
 namespace mailbox::app {
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      // JSON is UTF-8: a byte that does not start a valid sequence becomes U+FFFD.
+      char32_t cp;
+      const std::size_t len = decode_utf8(s, i, cp);
+      if (len == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s.substr(i, len));
+        i += len - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

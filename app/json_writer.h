@@ -41,7 +41,8 @@ class JsonWriter {
 };
 
 // s as a JSON string literal, quotes included. Control characters, quotes and
-// backslashes are escaped; other UTF-8 passes through byte for byte.
+// backslashes are escaped; valid UTF-8 passes through byte for byte, and each byte that
+// is not part of it becomes U+FFFD, so that the JSON is valid whatever s holds.
 void append_json_string(std::string& out, std::string_view s);
 
 // RFC 3339 UTC time with microseconds, e.g. "2026-11-24T18:00:00.123456Z".

@@ -1,7 +1,7 @@
 #include "app/commands/alarm_policy.h"
 
 #include "app/commands/policy_events.h"
-#include "app/commands/utf8.h"
+#include "app/utf8.h"
 
 namespace mailbox::commands {
 
@@ -24,10 +24,10 @@ eventstore::Result<std::optional<Alarm>> AlarmPolicy::alarm_for(const eventstore
   Alarm alarm;
   if (const auto* sent = std::get_if<app::Sent>(&*decoded)) {
     alarm = {"", sent->sender, app::AlarmKind::sent, sent->message_id,
-             std::string(utf8_prefix(sent->text, kPreviewCodePoints))};
+             std::string(app::utf8_prefix(sent->text, kPreviewCodePoints))};
   } else if (const auto* saved = std::get_if<app::Saved>(&*decoded)) {
     alarm = {"", saved->receiver, app::AlarmKind::arrived, saved->message_id,
-             std::string(utf8_prefix(saved->text, kPreviewCodePoints))};
+             std::string(app::utf8_prefix(saved->text, kPreviewCodePoints))};
   } else if (const auto* redrive = std::get_if<app::AlarmRedriveRequested>(&*decoded)) {
     // The same alarm again, under the same id: a receiver that got it after all drops it.
     return std::optional<Alarm>(Alarm{redrive->alarm_id, redrive->phone, redrive->kind, redrive->message_id,

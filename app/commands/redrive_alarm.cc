@@ -4,7 +4,7 @@
 
 #include "app/commands/alarm_policy.h"
 #include "app/commands/message_history.h"
-#include "app/commands/utf8.h"
+#include "app/utf8.h"
 #include "app/events.h"
 
 namespace mailbox::commands {
@@ -47,7 +47,7 @@ void RedriveHandler::redrive(RedriveAlarm command, Done done) {
   if (is_pending) return done(pending(command.alarm_id));
 
   app::AlarmRedriveRequested request{dead->alarm_id, dead->message_id, dead->phone, dead->kind,
-                                     std::string(utf8_prefix(text, AlarmPolicy::kPreviewCodePoints)), app::now_us()};
+                                     std::string(app::utf8_prefix(text, AlarmPolicy::kPreviewCodePoints)), app::now_us()};
   eventstore::NewEvent event = app::to_new_event(request);
   event.id = eventstore::derive_event_id(dead_id, "redrive");
   command.actor.stamp(event);

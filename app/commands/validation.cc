@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "app/commands/utf8.h"
+#include "app/utf8.h"
 
 namespace mailbox::commands {
 
@@ -35,7 +35,7 @@ eventstore::Status validate_text(std::string_view field, std::string_view text) 
   std::size_t code_points = 0;
   for (std::size_t i = 0; i < text.size();) {
     char32_t cp = 0;
-    const std::size_t len = decode_utf8(text, i, cp);
+    const std::size_t len = app::decode_utf8(text, i, cp);
     if (len == 0) return fail_field(name, "is not valid UTF-8 (at byte " + std::to_string(i) + ")", reason);
     if (is_control(cp) && cp != '\n' && cp != '\t')
       return fail_field(name, "must not contain control characters other than newline and tab", reason);

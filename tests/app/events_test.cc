@@ -48,3 +48,23 @@ TEST_CASE("events encode to JSON with escaped text, RFC 3339 times, and the seed
         R"({"eventType":"Sent","timestamp":1700000000000,"id":"m-1","user":"01012345678",)"
         R"("receiver":"01099998888","text":"say \"hi\"\n안녕"})");
 }
+
+TEST_CASE("JSON strings are valid UTF-8 whatever they are given: each byte outside a valid sequence becomes U+FFFD") {
+  auto json = [](std::string_view s) {
+    std::string out;
+    append_json_string(out, s);
+    return out;
+  };
+  CHECK(json("안녕 👋 é") == "\"안녕 👋 é\"");
+  CHECK(json("a\xff" "b") == R"("a\ufffdb")");
+  CHECK(json("\xc3") == R"("\ufffd")");                    // cut short
+  CHECK(json("\xc0\xaf") == R"("\ufffd\ufffd")");          // overlong '/'
+  CHECK(json("\xed\xa0\x80!") == R"("\ufffd\ufffd\ufffd!")");  // a surrogate
+  CHECK(json("\xf4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");  // past U+10FFFF
+  es::RecordedEvent e;
+  e.type = "Sent";
+  e.stream = "message-\xfe";
+  e.payload = encode(Sent{"m-\x80", "01012345678", "01099998888", "hi", 0, ""});
+  CHECK(recorded_event_json(e).find(R"("stream":"message-\ufffd")") != std::string::npos);
+  CHECK(recorded_event_json(e).find(R"("messageId":"m-\ufffd")") != std::string::npos);
+}

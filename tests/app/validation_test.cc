@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "app/commands/utf8.h"
+#include "app/utf8.h"
 #include "app/commands/validation.h"
 
 using namespace mailbox::commands;
@@ -79,7 +79,7 @@ TEST_CASE("text: valid UTF-8, 1 to 2000 code points, no control characters but n
 }
 
 TEST_CASE("a UTF-8 prefix never splits a character") {
-  CHECK(utf8_prefix("안녕하세요 👋", 2) == "안녕");
-  CHECK(utf8_prefix("ab👋cd", 3) == "ab👋");
-  CHECK(utf8_prefix("short", 40) == "short");
+  CHECK(mailbox::app::utf8_prefix("안녕하세요 👋", 2) == "안녕");
+  CHECK(mailbox::app::utf8_prefix("ab👋cd", 3) == "ab👋");
+  CHECK(mailbox::app::utf8_prefix("short", 40) == "short");
 }

@@ -152,6 +152,7 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
       {"POST", "/admin/rebuild?view=nonesuch", "", {}, 400, "view"},
       {"GET", "/alarms", "", {}, 400, "phone"},
       {"GET", "/nowhere", "", {}, 404, ""},
+      {"GET", "/nowhere/%FF%C0", "", {}, 404, ""},  // not UTF-8, echoed in the detail: still valid JSON
       {"GET", "/readmails/no-such-id?wait_ms=0", "", {}, 404, ""},
       {"POST", "/readmails/no-such-id/read", R"({"receiver":"01099998888"})", {}, 404, ""},
       {"DELETE", "/readmails", "", {}, 405, ""},

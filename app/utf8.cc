@@ -1,6 +1,6 @@
-#include "app/commands/utf8.h"
+#include "app/utf8.h"
 
-namespace mailbox::commands {
+namespace mailbox::app {
 
 std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& cp) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
@@ -39,4 +39,4 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_code_points)
   return text.substr(0, i);
 }
 
-}  // namespace mailbox::commands
+}  // namespace mailbox::app
