@@ -15,40 +15,44 @@ std::string finish(flatbuffers::FlatBufferBuilder& b) {
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
 }
 
+// Strings are stored with their length (a NUL byte inside is kept) and made in field
+// order, before their table, as flatc's Create*Direct helpers make them.
 struct Encoder {
   flatbuffers::FlatBufferBuilder b{256};
+  flatbuffers::Offset<flatbuffers::String> s(const std::string& v) { return b.CreateString(v); }
+  static fb::AlarmKind kind(AlarmKind k) { return k == AlarmKind::sent ? fb::AlarmKind::Sent : fb::AlarmKind::Arrived; }
+
   std::string operator()(const Sent& e) {
-    auto t = fb::CreateSentDirect(b, e.message_id.c_str(), e.sender.c_str(), e.receiver.c_str(), e.text.c_str(),
-                                  e.sent_at_us, e.payment_ref.empty() ? nullptr : e.payment_ref.c_str());
-    b.Finish(t);
+    auto id = s(e.message_id), sender = s(e.sender), receiver = s(e.receiver), text = s(e.text);
+    auto payment_ref = e.payment_ref.empty() ? flatbuffers::Offset<flatbuffers::String>() : s(e.payment_ref);
+    b.Finish(fb::CreateSent(b, id, sender, receiver, text, e.sent_at_us, payment_ref));
     return finish(b);
   }
   std::string operator()(const Saved& e) {
-    b.Finish(fb::CreateSavedDirect(b, e.message_id.c_str(), e.sender.c_str(), e.receiver.c_str(), e.text.c_str(),
-                                   e.sent_at_us));
+    auto id = s(e.message_id), sender = s(e.sender), receiver = s(e.receiver), text = s(e.text);
+    b.Finish(fb::CreateSaved(b, id, sender, receiver, text, e.sent_at_us));
     return finish(b);
   }
   std::string operator()(const Alarmed& e) {
-    b.Finish(fb::CreateAlarmedDirect(b, e.alarm_id.c_str(), e.message_id.c_str(), e.phone.c_str(),
-                                     e.kind == AlarmKind::sent ? fb::AlarmKind::Sent : fb::AlarmKind::Arrived,
-                                     e.channel.c_str(), e.alarmed_at_us));
+    auto alarm_id = s(e.alarm_id), message_id = s(e.message_id), phone = s(e.phone), channel = s(e.channel);
+    b.Finish(fb::CreateAlarmed(b, alarm_id, message_id, phone, kind(e.kind), channel, e.alarmed_at_us));
     return finish(b);
   }
   std::string operator()(const AlarmDeadLettered& e) {
-    b.Finish(fb::CreateAlarmDeadLetteredDirect(b, e.alarm_id.c_str(), e.message_id.c_str(), e.phone.c_str(),
-                                               e.kind == AlarmKind::sent ? fb::AlarmKind::Sent : fb::AlarmKind::Arrived,
-                                               e.channel.c_str(), e.reason.c_str(), e.attempts, e.dead_lettered_at_us));
+    auto alarm_id = s(e.alarm_id), message_id = s(e.message_id), phone = s(e.phone), channel = s(e.channel);
+    auto reason = s(e.reason);
+    b.Finish(fb::CreateAlarmDeadLettered(b, alarm_id, message_id, phone, kind(e.kind), channel, reason, e.attempts,
+                                         e.dead_lettered_at_us));
     return finish(b);
   }
   std::string operator()(const AlarmRedriveRequested& e) {
-    b.Finish(fb::CreateAlarmRedriveRequestedDirect(
-        b, e.alarm_id.c_str(), e.message_id.c_str(), e.phone.c_str(),
-        e.kind == AlarmKind::sent ? fb::AlarmKind::Sent : fb::AlarmKind::Arrived, e.text_preview.c_str(),
-        e.requested_at_us));
+    auto alarm_id = s(e.alarm_id), message_id = s(e.message_id), phone = s(e.phone), preview = s(e.text_preview);
+    b.Finish(fb::CreateAlarmRedriveRequested(b, alarm_id, message_id, phone, kind(e.kind), preview, e.requested_at_us));
     return finish(b);
   }
   std::string operator()(const Read& e) {
-    b.Finish(fb::CreateReadDirect(b, e.message_id.c_str(), e.receiver.c_str(), e.read_at_us));
+    auto message_id = s(e.message_id), receiver = s(e.receiver);
+    b.Finish(fb::CreateRead(b, message_id, receiver, e.read_at_us));
     return finish(b);
   }
 };

@@ -20,6 +20,20 @@ TEST_CASE("every mailbox event round-trips through its payload, byte for byte") 
   }
 }
 
+TEST_CASE("strings with a NUL byte inside (a payment reference, a webhook's reason) round-trip whole") {
+  using namespace std::string_literals;
+  const MailboxEvent events[] = {
+      Sent{"m-1", "01012345678", "01099998888", "hi", 1, "ref\0tail"s},
+      AlarmDeadLettered{"a-1", "m-1", "01099998888", AlarmKind::sent, "webhook", "HTTP 400: \0\0body"s, 3, 2},
+      Alarmed{"a-\0"s, "m-1", "01099998888", AlarmKind::arrived, "log\0"s, 42},
+  };
+  for (const auto& e : events) {
+    auto back = decode(type_of(e), encode(e));
+    REQUIRE(back.has_value());
+    CHECK(*back == e);
+  }
+}
+
 TEST_CASE("a payload that is not what its type says is refused as corruption") {
   auto bad = decode("Sent", "not a flatbuffer");
   REQUIRE_FALSE(bad.has_value());
