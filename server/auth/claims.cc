@@ -14,8 +14,9 @@ namespace mailbox::server::auth {
 
 namespace {
 
-// exp beyond this (about the year 5138) is taken as this, so that it fits in sys_seconds.
-constexpr double kLatestExpiry = 1e11;
+// exp beyond this (about the year 2255) is taken as this, so that exp plus a leeway still
+// fits in a system_clock time_point (nanoseconds, up to 2262), as the cache keeps it.
+constexpr double kLatestExpiry = 9e9;
 
 std::unexpected<TokenError> refuse(std::string description) { return std::unexpected(TokenError{std::move(description)}); }
 

@@ -234,3 +234,19 @@ TEST_CASE("with no key files there are no keys, and every token is refused") {
   StandardKeys keys;
   CHECK(load_verifier(keys.options())->has_keys());
 }
+
+TEST_CASE("a token that expires in the far future (exp 9999999999, 1e300) is accepted and remembered, its expiry capped at 9e9") {
+  StandardKeys keys;
+  auto verifier = load_verifier(keys.options());
+  for (const std::string exp : {"9999999999", "1e300"}) {
+    CAPTURE(exp);
+    const std::string token = hs256_token(kSecret, jws_header("HS256"), Claims{.exp = exp, .jti = "\"" + exp + "\""}.json());
+    const auto before = verifier->cache_stats();
+    for (int i = 0; i < 2; ++i) {
+      auto principal = verifier->verify(token);
+      REQUIRE(principal.has_value());
+      CHECK(principal->expires_at.time_since_epoch() == std::chrono::seconds(9'000'000'000));
+    }
+    CHECK(verifier->cache_stats().hits == before.hits + 1);  // the second from the cache
+  }
+}
