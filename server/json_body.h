@@ -18,9 +18,9 @@ using StringFields = std::map<std::string, std::string, std::less<>>;
 bool is_json(const HttpRequest& req);
 
 // Parses body as one JSON object and returns the string values of the named fields
-// that are present (other fields are ignored). Problems (malformed_body, 400): not
-// JSON, not an object, trailing content, or a named field that is not a string (the
-// problem names it). Thread-safe.
+// that are present (other fields are ignored, but must be valid JSON too). Problems
+// (malformed_body, 400): not JSON, not an object, trailing content, or a named field
+// that is not a string (the problem names it). Thread-safe.
 std::expected<StringFields, Problem> read_string_fields(const std::string& body,
                                                         const std::vector<std::string_view>& names);
 

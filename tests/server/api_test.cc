@@ -137,6 +137,8 @@ TEST_CASE("each kind of bad request gets its status and a problem+json body, and
       {"POST", "/mobiles", "[1,2]", {}, 400, ""},
       {"POST", "/mobiles", R"({"user":1012345678,"receiver":"01099998888","text":"x"})", {}, 400, "user"},
       {"POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":"x"} trailing)", {}, 400, ""},
+      {"POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":"x","other":"\q"})", {}, 400, ""},
+      {"POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":"x","other":[1,}})", {}, 400, ""},
       {"POST", "/mobiles", R"({"user":"010-1234","receiver":"01099998888","text":"x"})", {}, 422, "user"},
       {"POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":""})", {}, 422, "text"},
       {"POST", "/mobiles", R"({"user":"01012345678","text":"x"})", {}, 422, "receiver"},
