@@ -1,7 +1,7 @@
 // A row of the views as read from disk: mail rows, alarm rows, dead letters and the
 // counters, through their decoders and into the JSON the API answers with. The first
-// byte picks the kind of row, the rest is its value. A row that decodes must encode
-// back to the very same bytes (each value has one encoding), and its JSON must be valid.
+// byte picks the kind of row, the rest is its value. A row that decodes must survive
+// encoding and decoding again, and its JSON must be valid.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,10 +17,11 @@ using namespace mailbox::queries;
 
 namespace {
 
-template <class Row, class Write>
-void check_row(std::string_view bytes, const std::optional<Row>& row, Write write) {
+template <class Row, class Decode, class Write>
+void check_row(std::string_view bytes, Decode decode, Write write) {
+  const std::optional<Row> row = decode(bytes);
   if (!row) return;
-  fuzz::check(encode(*row) == bytes, "a row does not encode back to its bytes");
+  fuzz::check(decode(encode(*row)) == row, "a row does not survive encode and decode");
   app::JsonWriter w;
   write(w, *row);
   fuzz::check_json(w.str(), "a row's JSON");
@@ -32,9 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view value(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 4) {
-    case 0: check_row(value, decode_mail(value), server::write_mail); break;
-    case 1: check_row(value, decode_alarm(value), server::write_alarm); break;
-    case 2: check_row(value, decode_dead_letter(value), server::write_dead_letter); break;
+    case 0: check_row<MailRow>(value, decode_mail, server::write_mail); break;
+    case 1: check_row<AlarmRow>(value, decode_alarm, server::write_alarm); break;
+    case 2: check_row<DeadLetterRow>(value, decode_dead_letter, server::write_dead_letter); break;
     default:  // an unread count, or the position an xa/ row points at
       if (auto n = eventstore::decode_u64(value)) fuzz::check(eventstore::encode_u64(*n) == value, "a counter does not round-trip");
   }
