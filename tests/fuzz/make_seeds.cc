@@ -155,6 +155,9 @@ void views_row_seeds() {
   seed("fuzz_views_row", "alarm", "\x01"s + encode(alarm));
   seed("fuzz_views_row", "dead_letter", "\x02"s + encode(DeadLetterRow{alarm, "HTTP 410 Gone", 5}));
   seed("fuzz_views_row", "unread_count", "\x03"s + eventstore::encode_u64(42));
+  seed("fuzz_views_row", "sent",
+       "\x04"s + encode(SentRow{std::string(kId), "01012345678", "01099998888", "안녕", 1'790'000'000'000'000, true,
+                               1'790'000'001'000'000, 1}));
 }
 
 void token_seeds() {
