@@ -6,12 +6,16 @@
 #include "server/api.h"
 #include "server/live_tail.h"
 #include "server/request_params.h"
+#include "server/url.h"
 
 namespace mailbox::server {
 
 namespace {
 
 constexpr std::uint64_t kMaxLogPage = 1000;
+// A page of the log stops past this many bytes of JSON (its next link goes on from
+// there): an answer a slow client holds stays small whatever `limit` asks.
+constexpr std::size_t kMaxLogPageBytes = 1 << 20;
 
 Resource json(std::string body) { return Resource{Resource::Kind::ok, std::move(body), "application/json", {}, nullptr}; }
 
@@ -26,17 +30,19 @@ void Api::get_events(const Call& call, Answer answer) {
   app::JsonWriter w;
   w.begin_object().key("events").begin_array();
   std::uint64_t last = 0, count = 0;
+  bool full = false;  // stopped at kMaxLogPageBytes
   auto scanned = engine_.events().scan(start, *limit, [&](queries::LoggedEvent&& e) {
     w.raw(app::recorded_event_json(e));
     last = e.position;
     ++count;
-    return true;
+    full = w.str().size() >= kMaxLogPageBytes;
+    return !full;
   });
   if (!scanned) return answer(std::unexpected(problem_of(scanned.error())));
   w.end_array();
   w.field("head", engine_.events().head());
   w.key("_links").begin_object();
-  if (count == *limit) {
+  if (count == *limit || (full && last < engine_.events().head())) {
     w.key("next").begin_object();
     w.field("href", "/events?from=" + std::to_string(last + 1) + "&limit=" + std::to_string(*limit)).end_object();
   }
@@ -54,8 +60,21 @@ void Api::get_stream(const Call& call, Answer answer) {
   if (!page) return answer(std::unexpected(problem_of(page.error())));
   app::JsonWriter w;
   w.begin_object().field("stream", name).field("version", page->version).key("events").begin_array();
-  for (const auto& e : page->events) w.raw(app::recorded_event_json(e));
-  w.end_array().end_object();
+  std::uint64_t last_version = 0;
+  for (const auto& e : page->events) {
+    w.raw(app::recorded_event_json(e));
+    last_version = e.version;
+    if (w.str().size() >= kMaxLogPageBytes) break;
+  }
+  w.end_array();
+  // More of the stream than this page holds: where to go on.
+  if (last_version != 0 && last_version < page->version) {
+    w.key("_links").begin_object().key("next").begin_object();
+    w.field("href", "/streams/" + url_encode(name) + "?from_version=" + std::to_string(last_version + 1) +
+                        "&limit=" + std::to_string(*limit));
+    w.end_object().end_object();
+  }
+  w.end_object();
   answer(json(w.take()));
 }
 
