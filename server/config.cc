@@ -61,6 +61,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
         "[MAILBOX_SEND_RATE]")
     ("send-burst", po::value(&c.send_burst)->default_value(c.send_burst),
         "sends a user may make at once before --send-rate applies [MAILBOX_SEND_BURST]")
+    ("max-pending-appends", po::value(&c.max_pending_appends)->default_value(c.max_pending_appends),
+        "events waiting for the log's writer, at most; past it sends get 503 [MAILBOX_MAX_PENDING_APPENDS]")
     ("idle-timeout-ms", po::value(&idle_ms)->default_value(idle_ms),
         "close a kept-alive connection idle this long [MAILBOX_IDLE_TIMEOUT_MS]")
     ("read-timeout-ms", po::value(&read_ms)->default_value(read_ms),
@@ -112,6 +114,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_MAX_OPEN_FILES", "max-open-files"},
                                           {"MAILBOX_MAX_LIVE_SUBSCRIBERS", "max-live-subscribers"},
                                           {"MAILBOX_SEND_RATE", "send-rate"},
+                                          {"MAILBOX_MAX_PENDING_APPENDS", "max-pending-appends"},
                                           {"MAILBOX_SEND_BURST", "send-burst"},
                                           {"MAILBOX_IDLE_TIMEOUT_MS", "idle-timeout-ms"},
                                           {"MAILBOX_READ_TIMEOUT_MS", "read-timeout-ms"},
@@ -149,6 +152,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     return ConfigExit{2, "mailboxd: --listen must be HOST:PORT, e.g. 127.0.0.1:8080, not '" + listen + "'"};
   if (c.http.threads < 1 || c.http.threads > 256) return ConfigExit{2, "mailboxd: --threads must be 1 to 256"};
   c.max_connections_given = !vm["max-connections"].defaulted();
+  if (c.max_pending_appends < 1) return ConfigExit{2, "mailboxd: --max-pending-appends must be at least 1"};
   if (!(c.send_rate >= 0 && c.send_rate <= 1e6)) return ConfigExit{2, "mailboxd: --send-rate must be 0 to 1000000"};
   if (!(c.send_burst >= 1 && c.send_burst <= 1e6)) return ConfigExit{2, "mailboxd: --send-burst must be 1 to 1000000"};
   // Open mode has no principals: sends are limited only when asked to.

@@ -43,6 +43,7 @@ struct Config {
   // mode no limit unless given. 0: no limit.
   double send_rate = 20, send_burst = 200;
   bool send_limit_given = false;  // --send-rate or --send-burst was set
+  std::size_t max_pending_appends = 65'536;  // events waiting for the log's writer
   bool max_connections_given = false;  // --max-connections was set (else it may be lowered to fit)
   std::string web_dir;  // serve the web page from this folder; empty: the files built in
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }

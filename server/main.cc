@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   app::EngineOptions options;
   options.data_dir = config.data_dir;
   options.store.max_open_files = config.max_open_files;
+  options.store.max_pending_events = config.max_pending_appends;
   std::unique_ptr<clients::HttpPaymentGate> payment;
   if (!config.payment_url.empty()) {
     auto url = parse_url("--payment-url", config.payment_url);

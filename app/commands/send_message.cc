@@ -57,6 +57,10 @@ void SendHandler::send(SendMessage command, Done done) {
   } else {
     sent.message_id = eventstore::to_string(eventstore::new_time_ordered_id());
   }
+  // A full queue refuses now, before the payment service is asked (an approved payment
+  // for a send the log then refuses would have to be voided by hand).
+  if (!log_.has_room())
+    return done(app::fail_because(Code::resource_exhausted, "overloaded", "the log's writer is full; try again"));
   // The payment service sees the same key on every retry of this send.
   std::string payment_key = event_id ? eventstore::to_string(*event_id) : sent.message_id;
   PaymentRequest payment{payment_key, command.sender, command.receiver, 1};

@@ -81,6 +81,8 @@ Result<AppendResult> EventStore::append(std::string stream, ExpectedVersion expe
 
 std::uint64_t EventStore::head() const { return head_.get(); }
 
+bool EventStore::has_room(std::size_t events) const { return !writer_ || writer_->has_room(events); }
+
 Status EventStore::scan_log(std::uint64_t from, std::size_t max_count,
                             const std::function<bool(RecordedEvent&&)>& visit) const {
   return db_->scan_log(from, head(), max_count, visit);

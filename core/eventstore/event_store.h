@@ -68,6 +68,9 @@ class EventStore {
   // original result.
   Result<TransactionResult> commit(Transaction txn);
   void commit_async(Transaction txn, CommitCallback done);
+  // Whether the writer's queue has room for an append of that many events now
+  // (options.max_pending_events). A hint: a later append may still find it full.
+  bool has_room(std::size_t events = 1) const;
 
   // ---- Reads ---------------------------------------------------------------------
   // The last durable position (0 for an empty log). Reads never return events past it.

@@ -28,6 +28,11 @@ struct StoreOptions {
   // Memory for all the log's memtables together; past it the largest is flushed. Bounds
   // the process's memory whatever the write rate.
   std::size_t memtable_budget_bytes = 64u << 20;
+  // Events waiting for the writer, at most: past it an append is refused at once with
+  // resource_exhausted (reason "overloaded") instead of waiting ever longer. Transactions
+  // that carry checkpoints (the policies', one batch in flight each) are not refused.
+  // 0: no bound.
+  std::size_t max_pending_events = 65'536;
   // Files RocksDB keeps open for the log (-1: as many as it likes).
   int max_open_files = -1;
   // The environment RocksDB writes through; null for the default. Tests use it to

@@ -40,7 +40,10 @@ int run(const std::string& command) { return std::system(command.c_str()); }
 
 bool sends_work(std::uint16_t port) {
   auto r = http_call(port, "POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":"still here"})");
-  return r.status == 201 && http_call(port, "GET", "/readyz").status == 200;
+  auto ready = http_call(port, "GET", "/readyz");
+  if (r.status == 201 && ready.status == 200) return true;
+  MESSAGE("send: " << r.status << " " << r.body << "; /readyz: " << ready.status << " " << ready.body);
+  return false;
 }
 
 }  // namespace
@@ -284,4 +287,45 @@ TEST_CASE("pages of /events and /streams stop at 1 MiB of JSON, with a next link
   CHECK(events <= last);
   CHECK(sends_work(m.port));
   CHECK(testing::stop(m).exit_code == 0);
+}
+
+TEST_CASE("--max-pending-appends: past it a send gets 503 overloaded with Retry-After at once, and every 201 is in the log") {
+  testing::TempDir data;
+  auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--max-pending-appends", "2"});
+  std::atomic<int> created = 0, overloaded = 0, other = 0;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 32; ++t)
+    senders.emplace_back([&, t] {
+      HttpConnection c(m.port);
+      for (int i = 0; i < 8; ++i) {
+        auto r = c.call("POST", "/mobiles",
+                        R"({"user":"0101111)" + std::to_string(1000 + t) + R"(","receiver":"01099998888","text":"burst"})");
+        if (r.status == 201) ++created;
+        else if (r.status == 503 && r.body.find("\"code\":\"overloaded\"") != std::string::npos &&
+                 r.header("retry-after") == "1")
+          ++overloaded;
+        else
+          ++other;
+      }
+    });
+  for (auto& s : senders) s.join();
+  MESSAGE(created.load() << " sends stored, " << overloaded.load() << " refused as overloaded");
+  CHECK(other == 0);
+  CHECK(overloaded > 0);
+  CHECK(created > 0);
+  // Exactly the answered sends are stored.
+  std::size_t sent = 0;
+  for (std::string next = "/events?from=1&limit=1000"; !next.empty();) {
+    auto page = http_call(m.port, "GET", next);
+    for (auto at = page.body.find("\"type\":\"Sent\""); at != std::string::npos; at = page.body.find("\"type\":\"Sent\"", at + 1))
+      ++sent;
+    const auto href = page.body.find("\"next\":{\"href\":\"");
+    next = href == std::string::npos ? "" : page.body.substr(href + 16, page.body.find('"', href + 16) - href - 16);
+  }
+  CHECK(sent == static_cast<std::size_t>(created.load()));
+  // Once the policies have appended what the burst caused, sends go through again.
+  CHECK(eventually([&] { return sends_work(m.port); }, 10s));
+  auto stopped = testing::stop(m);
+  CHECK(stopped.exit_code == 0);
+  CHECK(stopped.out.find("policy") == std::string::npos);  // the policies' own appends were never refused
 }

@@ -124,15 +124,33 @@ void Writer::submit(Transaction txn, Completion done) {
     done(std::unexpected(ok.error()));
     return;
   }
+  std::size_t events = 0;
+  for (const auto& part : txn.streams) events += part.events.size();
+  const std::size_t bound = options_.max_pending_events;
+  std::optional<std::size_t> full;  // the events waiting, when this one does not fit
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_) {
+    if (!stopping_ && bound != 0 && txn.checkpoints.empty() && !queue_.empty() && queued_events_ + events > bound)
+      full = queued_events_;
+    else if (!stopping_) {
+      queued_events_ += events;
       queue_.push_back(Pending{std::move(txn), std::move(done)});
       if (queue_.size() == 1) wake_.notify_one();
       return;
     }
   }
+  if (full) {
+    done(fail_because(Code::resource_exhausted, "overloaded",
+                      "the log's writer has " + std::to_string(*full) + " events waiting (at most " +
+                          std::to_string(bound) + "); try again"));
+    return;
+  }
   done(fail(Code::unavailable, "the event store is closed"));
+}
+
+bool Writer::has_room(std::size_t events) const {
+  std::lock_guard lock(mutex_);
+  return options_.max_pending_events == 0 || queue_.empty() || queued_events_ + events <= options_.max_pending_events;
 }
 
 void Writer::stop() {
@@ -163,7 +181,10 @@ void Writer::run() {
       if (queue_.empty()) return;  // stopping, and everything queued is committed
       std::size_t events = 0;
       while (!queue_.empty() && (batch.empty() || events < options_.max_batch_events)) {
-        for (const auto& part : queue_.front().txn.streams) events += part.events.size();
+        std::size_t these = 0;
+        for (const auto& part : queue_.front().txn.streams) these += part.events.size();
+        events += these;
+        queued_events_ -= these;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

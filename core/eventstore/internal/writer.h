@@ -39,11 +39,13 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   // Queues a transaction. Thread-safe. done runs exactly once: on the writer thread,
-  // or on the calling thread before submit returns when the transaction is malformed
-  // or the writer is stopped.
+  // or on the calling thread before submit returns when the transaction is malformed,
+  // the queue is full (options.max_pending_events) or the writer is stopped.
   void submit(Transaction txn, Completion done);
   // Commits what is queued, then ends the thread. Later submits fail with unavailable.
   void stop();
+  // Whether an append of that many events would be queued now (max_pending_events).
+  bool has_room(std::size_t events) const;
   WriterStats stats() const;
   // The storage error that made the writer refuse appends, if one did. Thread-safe.
   std::optional<Error> failure() const;
@@ -82,9 +84,10 @@ class Writer {
   std::optional<Error> failed_;  // set after a storage write error; appends refused from then on
 
   // Shared with submitters, guarded by mutex_:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  std::size_t queued_events_ = 0;  // events of queue_
   bool stopping_ = false;
 
   // Shared with readers of failure(), guarded by failure_mutex_ (a copy of failed_).
