@@ -19,6 +19,11 @@ bool CircuitBreaker::allow() {
   return false;
 }
 
+void CircuitBreaker::record_not_made() {
+  std::lock_guard lock(mutex_);
+  if (state_ == State::half_open) probe_out_ = false;
+}
+
 void CircuitBreaker::record_success() {
   std::lock_guard lock(mutex_);
   state_ = State::closed;

@@ -24,6 +24,9 @@ class CircuitBreaker {
 
   // Whether a call may go now. When it returns true the caller must report the outcome.
   bool allow();
+  // A call allowed but not made (shutting down, or its deadline passed while queued):
+  // its outcome says nothing of the service; the probe slot, if it held it, is free again.
+  void record_not_made();
   void record_success();
   void record_failure();
   State state() const;

@@ -45,6 +45,20 @@ void ClientPool::post(Job job) {
   job(nullptr);
 }
 
+bool ClientPool::try_post(Job job, std::size_t max_waiting) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      if (jobs_.size() >= max_waiting) return false;
+      jobs_.push_back(std::move(job));
+      wake_.notify_one();
+      return true;
+    }
+  }
+  job(nullptr);
+  return true;
+}
+
 void ClientPool::work() {
   HttpClient client(url_, tls_);
   for (;;) {

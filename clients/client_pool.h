@@ -33,6 +33,9 @@ class ClientPool {
   // Thread-safe. Runs the job on a pool thread; once cancelled, calls it with null at
   // once, on the caller's thread.
   void post(Job job);
+  // As post, unless max_waiting jobs wait for a thread already: then false, and the job
+  // is dropped without being called.
+  bool try_post(Job job, std::size_t max_waiting);
   // Thread-safe; not undone. Jobs not yet started are called with null, on the calling
   // thread, before it returns; jobs running finish on their own; the threads exit as
   // they finish.

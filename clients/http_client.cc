@@ -15,8 +15,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace mailbox::clients {
 
@@ -148,6 +152,53 @@ struct HttpClient::Impl {
                 beast::error_code& ec);
 };
 
+namespace {
+
+// Name resolutions waiting on a resolver that does not answer, at most: past it a call
+// fails at once instead of starting one more thread.
+constexpr int kMaxHangingResolutions = 8;
+std::atomic<int> resolving{0};
+
+// The addresses of host, within the deadline. getaddrinfo cannot be interrupted: it
+// runs on a thread of its own, which a call that gives up leaves behind to finish.
+std::optional<std::pair<tcp::resolver::results_type, std::string>> resolve(
+    const std::string& host, std::uint16_t port, std::chrono::steady_clock::time_point deadline) {
+  using Out = std::pair<tcp::resolver::results_type, std::string>;
+  beast::error_code ec;
+  asio::ip::make_address(host, ec);
+  if (!ec) {  // an address: nothing to look up
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_host, ec);
+    return Out{results, ec ? ec.message() : std::string()};
+  }
+  if (resolving.load() >= kMaxHangingResolutions) return Out{{}, "too many name resolutions are hanging"};
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    Out out;
+  };
+  auto shared = std::make_shared<Shared>();
+  ++resolving;
+  std::thread([shared, host, port] {
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::error_code e;
+    auto results = resolver.resolve(host, std::to_string(port), e);
+    --resolving;
+    std::lock_guard lock(shared->mutex);
+    shared->out = Out{results, e ? e.message() : std::string()};
+    shared->done = true;
+    shared->done_cv.notify_all();
+  }).detach();
+  std::unique_lock lock(shared->mutex);
+  if (!shared->done_cv.wait_until(lock, deadline, [&] { return shared->done; })) return std::nullopt;
+  return shared->out;
+}
+
+}  // namespace
+
 eventstore::Status HttpClient::Impl::connect(std::chrono::steady_clock::time_point deadline) {
   auto left = [&] { return std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0)); };
   auto failed = [&](std::string what) {
@@ -156,9 +207,10 @@ eventstore::Status HttpClient::Impl::connect(std::chrono::steady_clock::time_poi
   };
   if (url.tls && !tls) return failed(tls.error().message);
   beast::error_code ec;
-  tcp::resolver resolver(ioc);
-  auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
-  if (ec) return failed("cannot resolve: " + ec.message());
+  auto resolved = resolve(url.host, url.port, deadline);
+  if (!resolved) return failed("cannot resolve " + url.host + ": no answer in time");
+  if (!resolved->second.empty()) return failed("cannot resolve: " + resolved->second);
+  const auto endpoints = std::move(resolved->first);
   if (url.tls)
     secure.emplace(ioc, (*tls)->impl_->ctx);
   else

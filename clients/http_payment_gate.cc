@@ -47,21 +47,46 @@ HttpPaymentGate::HttpPaymentGate(Url url, PaymentGateOptions options)
 
 void HttpPaymentGate::authorize(commands::PaymentRequest request, std::function<void(commands::PaymentDecision)> done) {
   if (!breaker_.allow()) return done({Outcome::unavailable, "", "payment service circuit is open"});
-  pool_.post([this, request = std::move(request), done = std::move(done)](HttpClient* client) {
-    if (!client) {
-      breaker_.record_success();  // not the service's failure: give the probe slot back
-      return done({Outcome::unavailable, "", "the server is shutting down"});
-    }
-    done(call(*client, request));
-  });
+  // The timeout covers the whole call: the wait for a thread, resolving, connecting, the
+  // answer.
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  auto shared_done = std::make_shared<std::function<void(commands::PaymentDecision)>>(std::move(done));
+  const bool queued = pool_.try_post(
+      [this, request = std::move(request), shared_done, deadline](HttpClient* client) {
+        auto& done = *shared_done;
+        if (!client) {
+          breaker_.record_not_made();
+          return done({Outcome::unavailable, "", "the server is shutting down"});
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+          breaker_.record_not_made();
+          return done({Outcome::unavailable, "", "no payment call could start within " +
+                                                     std::to_string(options_.timeout.count()) + " ms"});
+        }
+        // The breaker may have opened while this call waited.
+        if (breaker_.state() == CircuitBreaker::State::open) {
+          breaker_.record_not_made();
+          return done({Outcome::unavailable, "", "payment service circuit is open"});
+        }
+        done(call(*client, request, deadline));
+      },
+      options_.max_waiting);
+  if (!queued) {
+    breaker_.record_not_made();
+    (*shared_done)({Outcome::unavailable, "", "too many payment calls waiting (" + std::to_string(options_.max_waiting) +
+                                                  "); try again"});
+  }
 }
 
-commands::PaymentDecision HttpPaymentGate::call(HttpClient& client, const commands::PaymentRequest& request) {
+commands::PaymentDecision HttpPaymentGate::call(HttpClient& client, const commands::PaymentRequest& request,
+                                                std::chrono::steady_clock::time_point deadline) {
   app::JsonWriter w;
   w.begin_object().field("idempotencyKey", request.idempotency_key).field("sender", request.sender);
   w.field("receiver", request.receiver).field("units", static_cast<std::int64_t>(request.units)).end_object();
   calls_.fetch_add(1);
-  auto r = client.post_json(w.str(), {{"Idempotency-Key", request.idempotency_key}}, options_.timeout);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto r = client.post_json(w.str(), {{"Idempotency-Key", request.idempotency_key}},
+                            std::max(left, std::chrono::milliseconds(1)));
   if (r && r->status >= 200 && r->status < 300) {
     breaker_.record_success();
     return {Outcome::approved, reference_of(r->body), ""};

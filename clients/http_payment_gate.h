@@ -21,6 +21,8 @@ namespace mailbox::clients {
 struct PaymentGateOptions {
   std::chrono::milliseconds timeout{500};
   int threads = 4;  // payment calls in flight at once
+  // Calls waiting for a thread, at most: past it a send is refused at once (503).
+  std::size_t max_waiting = 1024;
   BreakerOptions breaker;
   TlsOptions tls;  // for an https:// URL
 };
@@ -43,7 +45,9 @@ class HttpPaymentGate final : public commands::PaymentGate {
   std::uint64_t failures() const { return failures_.load(); }
 
  private:
-  commands::PaymentDecision call(HttpClient& client, const commands::PaymentRequest& request);
+  // One call, within what is left until deadline.
+  commands::PaymentDecision call(HttpClient& client, const commands::PaymentRequest& request,
+                                 std::chrono::steady_clock::time_point deadline);
 
   const PaymentGateOptions options_;
   CircuitBreaker breaker_;

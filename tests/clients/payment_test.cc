@@ -212,3 +212,96 @@ TEST_CASE("the payment reference is read from the reply as JSON: only a string a
     CHECK(d.reference == cases[i].reference);
   }
 }
+
+TEST_CASE("payment calls waiting for a thread are bounded: past max_waiting a call is refused at once, unavailable") {
+  testing::Hold hang(5s);
+  testing::StandIn service([&](const server::HttpRequest&) {
+    hang.hold();
+    return answer(Mode::approve);
+  });
+  auto options = fast_options();
+  options.threads = 1;
+  options.timeout = 10s;
+  options.max_waiting = 2;
+  clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), options);
+  std::vector<std::promise<commands::PaymentDecision>> answers(5);
+  gate.authorize({"k-0", "01012345678", "01099998888", 1}, [&](auto d) { answers[0].set_value(std::move(d)); });
+  REQUIRE_MESSAGE(hang.wait_arrived(1, 5s), "the first call did not reach the service");
+  for (int i = 1; i < 5; ++i)
+    gate.authorize({"k-" + std::to_string(i), "01012345678", "01099998888", 1},
+                   [&, i](auto d) { answers[i].set_value(std::move(d)); });
+  // Two wait; the two after them are answered at once.
+  for (int i = 3; i < 5; ++i) {
+    auto f = answers[i].get_future();
+    REQUIRE(f.wait_for(0s) == std::future_status::ready);
+    auto d = f.get();
+    CHECK(d.outcome == commands::PaymentDecision::Outcome::unavailable);
+    CHECK(d.detail.find("too many payment calls waiting (2)") != std::string::npos);
+  }
+  hang.release();
+  for (int i = 0; i < 3; ++i) {
+    auto f = answers[i].get_future();
+    REQUIRE(f.wait_for(5s) == std::future_status::ready);
+    CHECK(f.get().outcome == commands::PaymentDecision::Outcome::approved);
+  }
+  CHECK(service.count() == 3);
+  CHECK(gate.breaker().state() == clients::CircuitBreaker::State::closed);
+}
+
+TEST_CASE("the payment timeout covers the wait for a thread: calls queued behind a hanging one share one timeout, not one each") {
+  testing::Hold hang(10s);
+  testing::StandIn service([&](const server::HttpRequest&) {
+    hang.hold();
+    return answer(Mode::approve);
+  });
+  auto options = fast_options();
+  options.threads = 1;
+  options.timeout = 300ms;
+  options.breaker.failure_threshold = 100;
+  clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), options);
+  constexpr int kCalls = 10;
+  std::vector<std::promise<commands::PaymentDecision>> answers(kCalls);
+  for (int i = 0; i < kCalls; ++i)
+    gate.authorize({"k-" + std::to_string(i), "01012345678", "01099998888", 1},
+                   [&, i](auto d) { answers[i].set_value(std::move(d)); });
+  // Each call waits for the service only for what is left of its own timeout, which
+  // began when it was asked for: all of them together wait about one timeout, not ten.
+  long long waited_ms = 0;
+  for (auto& a : answers) {
+    auto f = a.get_future();
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+    const auto d = f.get();
+    CHECK(d.outcome == commands::PaymentDecision::Outcome::unavailable);
+    if (auto at = d.detail.find("no answer within "); at != std::string::npos)
+      waited_ms += std::stoll(d.detail.substr(at + 17));
+    else
+      CHECK_MESSAGE(d.detail.find("no payment call could start within 300 ms") != std::string::npos, d.detail);
+  }
+  hang.release();
+  CHECK_MESSAGE(waited_ms <= 600, "the calls were given " << waited_ms << " ms in all");
+}
+
+TEST_CASE("a payment call queued before the breaker opened is refused when it starts, without reaching the service") {
+  testing::StandIn service([&](const server::HttpRequest&) {
+    std::this_thread::sleep_for(50ms);
+    return answer(Mode::fail);
+  });
+  auto options = fast_options();
+  options.threads = 1;
+  options.timeout = 5s;
+  options.breaker.failure_threshold = 2;
+  options.breaker.cool_down = 10s;
+  clients::HttpPaymentGate gate(*clients::Url::parse(service.url("/pay")), options);
+  std::vector<std::promise<commands::PaymentDecision>> answers(6);
+  for (int i = 0; i < 6; ++i)  // all allowed while the breaker is closed; one thread runs them in turn
+    gate.authorize({"k-" + std::to_string(i), "01012345678", "01099998888", 1},
+                   [&, i](auto d) { answers[i].set_value(std::move(d)); });
+  int open = 0;
+  for (auto& a : answers) {
+    auto f = a.get_future();
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+    open += f.get().detail.find("circuit is open") != std::string::npos;
+  }
+  CHECK(service.count() == 2);  // the two failures that opened it
+  CHECK(open == 4);
+}
