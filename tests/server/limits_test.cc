@@ -2,6 +2,7 @@
 // and metric series. Each test crosses its bound against the real binary, checks what
 // the client sees, and that the server still works afterwards.
 #include <doctest/doctest.h>
+#include <simdjson.h>
 
 #include <fstream>
 #include <memory>
@@ -37,6 +38,26 @@ double cpu_seconds(pid_t pid) {
 }
 
 int run(const std::string& command) { return std::system(command.c_str()); }
+
+// The resident memory of a process, in KiB.
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  return 0;
+}
+
+// After a bound was crossed and the load is gone, the process holds about what it held
+// before. Release builds only: the sanitizers keep freed memory aside on purpose.
+void check_memory_back(pid_t pid, long before_kib, const char* what) {
+#if defined(__SANITIZE_ADDRESS__)
+  (void)pid, (void)before_kib, (void)what;
+#else
+  const long after = rss_kib(pid);
+  CHECK_MESSAGE(after < before_kib + 16 * 1024, what << ": resident memory " << before_kib << " KiB before, " << after
+                                                     << " KiB after");
+#endif
+}
 
 bool sends_work(std::uint16_t port) {
   auto r = http_call(port, "POST", "/mobiles", R"({"user":"01012345678","receiver":"01099998888","text":"still here"})");
@@ -104,6 +125,9 @@ TEST_CASE("a --max-open-files and --max-connections that do not fit the open fil
 TEST_CASE("--max-connections-per-ip: past it a connection gets 503 with Retry-After, and one closing makes room") {
   testing::TempDir data;
   auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--max-connections-per-ip", "3"});
+  REQUIRE(sends_work(m.port));
+  const long before = rss_kib(m.process->pid());
+  for (int i = 0; i < 300; ++i) CHECK(http_call(m.port, "GET", "/healthz").status == 200);
   std::vector<std::unique_ptr<HttpConnection>> held;
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<HttpConnection>(m.port));
@@ -118,6 +142,7 @@ TEST_CASE("--max-connections-per-ip: past it a connection gets 503 with Retry-Af
   CHECK(eventually([&] { return http_call(m.port, "GET", "/healthz").status == 200; }, 5s));
   held.clear();
   CHECK(sends_work(m.port));
+  check_memory_back(m.process->pid(), before, "connections per address");
   CHECK(testing::stop(m).exit_code == 0);
 }
 
@@ -172,6 +197,8 @@ TEST_CASE("--max-live-subscribers bounds live streams of both kinds, with keys 8
   {
     testing::TempDir data;
     auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--max-live-subscribers", "3"});
+    REQUIRE(sends_work(m.port));
+    const long before = rss_kib(m.process->pid());
     std::vector<std::unique_ptr<HttpConnection>> held;
     for (const char* target : {"/events/live", "/readmails/live?receiver=01011112222", "/readmails/live?receiver=01011113333"}) {
       auto [head, c] = open_stream(m.port, target);
@@ -185,7 +212,10 @@ TEST_CASE("--max-live-subscribers bounds live streams of both kinds, with keys 8
     held.erase(held.begin());  // the client goes away: its ticket comes back
     CHECK(eventually([&] { return open_stream(m.port, "/events/live").first.status == 200; }, 5s));
     held.clear();
+    for (int i = 0; i < 200; ++i) open_stream(m.port, "/readmails/live?receiver=01011115555");  // opened and left
+    CHECK(eventually([&] { return open_stream(m.port, "/events/live").first.status == 200; }, 5s));
     CHECK(sends_work(m.port));
+    check_memory_back(m.process->pid(), before, "live streams");
     CHECK(testing::stop(m).exit_code == 0);
   }
   testing::ServerKeys keys;
@@ -267,6 +297,7 @@ TEST_CASE("pages of /events and /streams stop at 1 MiB of JSON, with a next link
     return std::stoull(r.body.substr(r.body.find("\"head\":") + 7));
   };
   const std::uint64_t before = head_of();
+  const long memory_before = rss_kib(m.process->pid());
   std::size_t pages = 0, events = 0;
   std::string next = "/events?from=1&limit=1000";
   while (!next.empty()) {
@@ -286,12 +317,15 @@ TEST_CASE("pages of /events and /streams stop at 1 MiB of JSON, with a next link
   CHECK(events >= before);
   CHECK(events <= last);
   CHECK(sends_work(m.port));
+  check_memory_back(m.process->pid(), memory_before, "pages of the log");
   CHECK(testing::stop(m).exit_code == 0);
 }
 
 TEST_CASE("--max-pending-appends: past it a send gets 503 overloaded with Retry-After at once, and every 201 is in the log") {
   testing::TempDir data;
   auto m = testing::start_mailboxd(MAILBOXD_PATH, {"--data", data.str(), "--max-pending-appends", "2"});
+  REQUIRE(eventually([&] { return sends_work(m.port); }, 10s));
+  const long before = rss_kib(m.process->pid());
   std::atomic<int> created = 0, overloaded = 0, other = 0;
   std::vector<std::thread> senders;
   for (int t = 0; t < 32; ++t)
@@ -317,14 +351,22 @@ TEST_CASE("--max-pending-appends: past it a send gets 503 overloaded with Retry-
   std::size_t sent = 0;
   for (std::string next = "/events?from=1&limit=1000"; !next.empty();) {
     auto page = http_call(m.port, "GET", next);
-    for (auto at = page.body.find("\"type\":\"Sent\""); at != std::string::npos; at = page.body.find("\"type\":\"Sent\"", at + 1))
-      ++sent;
+    simdjson::dom::parser parser;
+    simdjson::dom::array list;
+    REQUIRE_MESSAGE(parser.parse(page.body)["events"].get(list) == simdjson::SUCCESS, page.body.substr(0, 200));
+    for (auto e : list) {
+      std::string_view type, text;
+      if (e["type"].get(type) == simdjson::SUCCESS && type == "Sent" && e["data"]["text"].get(text) == simdjson::SUCCESS &&
+          text == "burst")
+        ++sent;
+    }
     const auto href = page.body.find("\"next\":{\"href\":\"");
     next = href == std::string::npos ? "" : page.body.substr(href + 16, page.body.find('"', href + 16) - href - 16);
   }
   CHECK(sent == static_cast<std::size_t>(created.load()));
   // Once the policies have appended what the burst caused, sends go through again.
   CHECK(eventually([&] { return sends_work(m.port); }, 10s));
+  check_memory_back(m.process->pid(), before, "a burst of sends");
   auto stopped = testing::stop(m);
   CHECK(stopped.exit_code == 0);
   CHECK(stopped.out.find("policy") == std::string::npos);  // the policies' own appends were never refused
