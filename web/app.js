@@ -16,6 +16,7 @@ let current = null;  // { mode, phone, api, inbox, compose, sent, alarms } while
 let signInMode = null;  // 'open' or 'token', as the server said
 
 const tabs = new Tabs(byId('tabs'), (name) => {
+  banner(null);
   if (name === 'sent') current?.sent.reload();
   if (name === 'alarms') current?.alarms.reload();
 });

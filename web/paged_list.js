@@ -29,6 +29,7 @@ export class PagedList {
   async page(href, { refresh = false } = {}) {
     if (!href) return;
     const generation = this.generation;
+    let ok = false;
     this.list.setAttribute('aria-busy', 'true');
     this.more.disabled = true;
     try {
@@ -36,6 +37,7 @@ export class PagedList {
       if (generation !== this.generation) return;
       for (const item of body._embedded?.[this.key] ?? []) this.put(item);
       if (!refresh || this.next === null) this.next = body._links?.next?.href ?? null;
+      ok = true;
     } catch (problem) {
       if (generation === this.generation) this.failed(problem);
     } finally {
@@ -43,7 +45,7 @@ export class PagedList {
         this.list.removeAttribute('aria-busy');
         this.more.disabled = false;
         this.more.hidden = !this.next;
-        this.empty.hidden = this.rows.size > 0;
+        this.empty.hidden = this.rows.size > 0 || !ok;
       }
     }
   }
