@@ -45,9 +45,9 @@ try {
     const context = await browser.newContext({ locale: 'en-US' });
     await context.addInitScript((phone) => sessionStorage.setItem('mailbox.phone', phone), PHONE);
     const page = await context.newPage();
-    const requests = [];
+    const finished = [];  // the live feed never finishes, and is left out (only its headers have come)
+    page.on('requestfinished', (request) => finished.push(request));
     page.on('request', (request) => {
-      requests.push(request);
       if (new URL(request.url()).origin !== server.url && !request.url().startsWith('data:')) thirdParty.add(request.url());
     });
     await page.goto(server.url, { waitUntil: 'commit' });
@@ -57,9 +57,8 @@ try {
       .catch(() => { throw new Error(`run ${run + 1}: the inbox did not show ${SHOWN} messages within ${WAIT_MS} ms`); });
     pageTimes.push(shownAt);
     if (run === 0) {
-      for (const request of requests) {
-        const sizes = await request.sizes().catch(() => null);  // null: still streaming (the live feed)
-        if (!sizes) continue;
+      for (const request of finished) {
+        const sizes = await request.sizes();
         const bytes = sizes.responseHeadersSize + sizes.responseBodySize;
         allBytes += bytes;
         if (pageFile(request)) pageBytes += sizes.responseBodySize;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-export const WAIT_MS = 10000;
+export const WAIT_MS = 15000;
 
 export function launch() {
   return chromium.launch({
