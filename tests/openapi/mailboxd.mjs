@@ -1,48 +1,23 @@
 // A real mailboxd for the tests: the built binary on an ephemeral loopback port over a
 // temporary folder, with bearer tokens checked against an HS256 key; plain HTTP calls
 // to it; and an alarm webhook the test controls.
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startMailboxd as startProcess } from '../support/mailboxd_process.mjs';
 
 const SECRET = 'a test key of at least thirty-two bytes, for HS256 only';
 
 // Starts mailboxd (args added to the folder, the port and the key) and waits until it
 // listens and is ready. stop() sends SIGTERM and resolves with its exit code.
-export async function startMailboxd(binary, args = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'mailbox-openapi-'));
-  writeFileSync(join(dir, 'secret'), SECRET);
-  const child = spawn(binary, ['--data', join(dir, 'data'), '--listen', '127.0.0.1:0',
-    '--auth-hs256-secret-file', join(dir, 'secret'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mailboxd did not start:\n${output}`)), 20000);
-    const read = (chunk) => {
-      output += chunk;
-      const listening = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (listening && /ready: /.test(output)) {
-        clearTimeout(timer);
-        resolve(Number(listening[1]));
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    exited.then((code) => reject(new Error(`mailboxd exited (${code}):\n${output}`)));
-  });
-  return {
-    port,
-    output: () => output,
-    async stop() {
-      child.kill('SIGTERM');
-      const code = await exited;
-      rmSync(dir, { recursive: true, force: true });
-      return code;
+export function startMailboxd(binary, args = []) {
+  return startProcess(binary, args, {
+    prepare: (dir) => {
+      writeFileSync(join(dir, 'secret'), SECRET);
+      return ['--auth-hs256-secret-file', join(dir, 'secret')];
     },
-  };
+  });
 }
 
 const base64url = (data) => Buffer.from(data).toString('base64url');
