@@ -119,19 +119,27 @@ Writer::Writer(LogDb& db, const StoreOptions& options, std::uint64_t last_positi
 
 Writer::~Writer() { stop(); }
 
+namespace {
+
+std::size_t event_count(const Transaction& txn) {
+  std::size_t n = 0;
+  for (const auto& part : txn.streams) n += part.events.size();
+  return n;
+}
+
+}  // namespace
+
 void Writer::submit(Transaction txn, Completion done) {
   if (auto ok = validate(txn); !ok) {
     done(std::unexpected(ok.error()));
     return;
   }
-  std::size_t events = 0;
-  for (const auto& part : txn.streams) events += part.events.size();
+  const std::size_t events = event_count(txn);
   const std::size_t bound = options_.max_pending_events;
   std::optional<std::size_t> full;  // the events waiting, when this one does not fit
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_ && bound != 0 && txn.checkpoints.empty() && !queue_.empty() && queued_events_ + events > bound)
-      full = queued_events_;
+    if (!stopping_ && txn.checkpoints.empty() && !fits(events)) full = queued_events_;
     else if (!stopping_) {
       queued_events_ += events;
       queue_.push_back(Pending{std::move(txn), std::move(done)});
@@ -150,7 +158,12 @@ void Writer::submit(Transaction txn, Completion done) {
 
 bool Writer::has_room(std::size_t events) const {
   std::lock_guard lock(mutex_);
-  return options_.max_pending_events == 0 || queue_.empty() || queued_events_ + events <= options_.max_pending_events;
+  return fits(events);
+}
+
+bool Writer::fits(std::size_t events) const {
+  const std::size_t bound = options_.max_pending_events;
+  return bound == 0 || queue_.empty() || queued_events_ + events <= bound;
 }
 
 void Writer::stop() {
@@ -181,8 +194,7 @@ void Writer::run() {
       if (queue_.empty()) return;  // stopping, and everything queued is committed
       std::size_t events = 0;
       while (!queue_.empty() && (batch.empty() || events < options_.max_batch_events)) {
-        std::size_t these = 0;
-        for (const auto& part : queue_.front().txn.streams) these += part.events.size();
+        const std::size_t these = event_count(queue_.front().txn);
         events += these;
         queued_events_ -= these;
         batch.push_back(std::move(queue_.front()));

@@ -88,6 +88,9 @@ class Writer {
   std::condition_variable wake_;
   std::deque<Pending> queue_;
   std::size_t queued_events_ = 0;  // events of queue_
+  // Whether that many more events stay within max_pending_events (an empty queue takes
+  // any transaction). REQUIRES: mutex_ held.
+  bool fits(std::size_t events) const;
   bool stopping_ = false;
 
   // Shared with readers of failure(), guarded by failure_mutex_ (a copy of failed_).
