@@ -2,6 +2,7 @@
 
 
 #include "core/eventstore/internal/log_db.h"
+#include "core/eventstore/internal/log_segments.h"
 #include "core/eventstore/internal/writer.h"
 
 namespace mailbox::eventstore {
@@ -148,6 +149,18 @@ Status EventStore::refresh() {
   if (!last) return std::unexpected(last.error());
   head_.advance(*last);
   return {};
+}
+
+Result<LogSegment> EventStore::read_segment(std::uint64_t from, std::size_t max_events, std::size_t max_bytes) const {
+  return eventstore::read_segment(*db_, from, max_events, max_bytes);
+}
+
+Result<std::uint64_t> EventStore::apply_segment(LogSegment segment) {
+  if (!writer_) return fail(Code::unavailable, "the event store is open read-only");
+  std::promise<Result<std::uint64_t>> promise;
+  auto future = promise.get_future();
+  writer_->submit_segment(std::move(segment), [&promise](Result<std::uint64_t> r) { promise.set_value(std::move(r)); });
+  return future.get();
 }
 
 std::optional<Error> EventStore::failure() const { return writer_ ? writer_->failure() : std::nullopt; }

@@ -94,6 +94,26 @@ struct RecordedEvent {
   std::string client_address;
 };
 
+// The dedupe row of a supplied event id: the append that stored it.
+struct DedupeRow {
+  EventId id{};
+  AppendResult result;
+};
+
+// A stretch of the log as stored, for copying it into another store byte for byte
+// (replication): consecutive events' envelopes, the dedupe rows of the ids among them,
+// and, when it ends at the head it was read at, every checkpoint as of that head (so a
+// copy's checkpoints always agree with its log). Read by EventStore::read_segment,
+// applied by EventStore::apply_segment.
+struct LogSegment {
+  std::uint64_t first = 0;              // position of envelopes[0]
+  std::vector<std::string> envelopes;   // the log values, as stored
+  std::vector<DedupeRow> dedupe;        // for ids among these events
+  bool has_checkpoints = false;         // checkpoints holds every checkpoint as of last()
+  std::vector<Checkpoint> checkpoints;
+  std::uint64_t last() const { return first + envelopes.size() - 1; }
+};
+
 // Counters of the writer, for metrics.
 struct WriterStats {
   std::uint64_t batches = 0;       // synced WriteBatches written

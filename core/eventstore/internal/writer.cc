@@ -9,6 +9,7 @@
 
 #include "core/eventstore/internal/envelope_codec.h"
 #include "core/eventstore/internal/keys.h"
+#include "core/eventstore/internal/log_segments.h"
 
 namespace mailbox::eventstore {
 
@@ -156,6 +157,21 @@ void Writer::submit(Transaction txn, Completion done) {
   done(fail(Code::unavailable, "the event store is closed"));
 }
 
+void Writer::submit_segment(LogSegment segment, SegmentCompletion done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      Pending pending;
+      pending.segment = std::make_unique<LogSegment>(std::move(segment));
+      pending.segment_done = std::move(done);
+      queue_.push_back(std::move(pending));
+      if (queue_.size() == 1) wake_.notify_one();
+      return;
+    }
+  }
+  done(fail(Code::unavailable, "the event store is closed"));
+}
+
 bool Writer::has_room(std::size_t events) const {
   std::lock_guard lock(mutex_);
   return fits(events);
@@ -193,7 +209,14 @@ void Writer::run() {
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued is committed
       std::size_t events = 0;
-      while (!queue_.empty() && (batch.empty() || events < options_.max_batch_events)) {
+      // A copied segment goes in a round of its own.
+      while (!queue_.empty() && (batch.empty() || events < options_.max_batch_events) &&
+             (batch.empty() || !queue_.front().segment) && (batch.empty() || !batch.front().segment)) {
+        if (queue_.front().segment) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+          continue;
+        }
         const std::size_t these = event_count(queue_.front().txn);
         events += these;
         queued_events_ -= these;
@@ -201,7 +224,8 @@ void Writer::run() {
         queue_.pop_front();
       }
     }
-    process(batch);
+    if (batch.front().segment) process_segment(batch.front());
+    else process(batch);
     batch.clear();
   }
 }
@@ -354,25 +378,46 @@ void Writer::stage(Round& round, std::size_t t) {
   ++round.txns;
 }
 
+void Writer::process_segment(Pending& pending) {
+  if (failed_) return pending.segment_done(std::unexpected(*failed_));
+  rocksdb::WriteBatch wb;
+  auto staged = stage_segment(db_, heads_, *pending.segment, next_position_, wb);
+  if (!staged) {
+    heads_.clear();  // versions staged for a batch never written
+    return pending.segment_done(std::unexpected(staged.error()));
+  }
+  if (wb.Count() > 0) {
+    if (auto e = write_synced(wb)) return pending.segment_done(std::unexpected(*e));
+    next_position_ += *staged;
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    events_.fetch_add(*staged, std::memory_order_relaxed);
+    if (on_commit_ && *staged > 0) on_commit_(next_position_ - 1);
+  }
+  pending.segment_done(next_position_ - 1);
+}
+
 std::optional<Error> Writer::write(Round& round) {
   if (round.wb.Count() == 0) return std::nullopt;
+  if (auto e = write_synced(round.wb)) return e;
+  next_position_ = round.next;
+  for (auto& [stream, version] : round.overlay) heads_.put(stream, version);
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  events_.fetch_add(round.events, std::memory_order_relaxed);
+  transactions_.fetch_add(round.txns, std::memory_order_relaxed);
+  if (on_commit_) on_commit_(next_position_ - 1);
+  return std::nullopt;
+}
+
+std::optional<Error> Writer::write_synced(rocksdb::WriteBatch& wb) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
   wo.memtable_insert_hint_per_batch = true;  // log keys of a batch are consecutive
   const auto started = std::chrono::steady_clock::now();
-  auto s = db_.db()->Write(wo, &round.wb);
+  auto s = db_.db()->Write(wo, &wb);
   write_micros_.fetch_add(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count(),
       std::memory_order_relaxed);
-  if (s.ok()) {
-    next_position_ = round.next;
-    for (auto& [stream, version] : round.overlay) heads_.put(stream, version);
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    events_.fetch_add(round.events, std::memory_order_relaxed);
-    transactions_.fetch_add(round.txns, std::memory_order_relaxed);
-    if (on_commit_) on_commit_(next_position_ - 1);
-    return std::nullopt;
-  }
+  if (s.ok()) return std::nullopt;
   Error e = to_error(s, "storage write failed");
   e.code = Code::unavailable;
   e.reason = "storage_failed";

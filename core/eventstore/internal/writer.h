@@ -15,7 +15,10 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <memory>
 #include <thread>
+
+#include <rocksdb/write_batch.h>
 
 #include "core/eventstore/internal/log_db.h"
 #include "core/eventstore/internal/stream_head_cache.h"
@@ -32,6 +35,8 @@ class Writer {
   using Completion = std::function<void(Result<TransactionResult>)>;
   // Called on the writer thread after each durable batch with the new head position.
   using CommitListener = std::function<void(std::uint64_t head)>;
+  // Called on the writer thread when a segment is written (the new head) or refused.
+  using SegmentCompletion = std::function<void(Result<std::uint64_t>)>;
 
   Writer(LogDb& db, const StoreOptions& options, std::uint64_t last_position, CommitListener on_commit);
   ~Writer();
@@ -42,6 +47,9 @@ class Writer {
   // or on the calling thread before submit returns when the transaction is malformed,
   // the queue is full (options.max_pending_events) or the writer is stopped.
   void submit(Transaction txn, Completion done);
+  // Queues a segment copied from another store (EventStore::apply_segment); it is
+  // written in a round of its own. done runs exactly once, as for submit.
+  void submit_segment(LogSegment segment, SegmentCompletion done);
   // Commits what is queued, then ends the thread. Later submits fail with unavailable.
   void stop();
   // Whether an append of that many events would be queued now (max_pending_events).
@@ -54,6 +62,8 @@ class Writer {
   struct Pending {
     Transaction txn;
     Completion done;
+    std::unique_ptr<LogSegment> segment;  // instead of txn: a copied segment
+    SegmentCompletion segment_done;
   };
   struct Round;  // one group commit's decisions and WriteBatch (writer.cc)
 
@@ -65,8 +75,12 @@ class Writer {
   bool decide(Round& round, std::size_t t);
   // Puts a decided transaction's events, index rows and checkpoints into the batch.
   void stage(Round& round, std::size_t t);
+  // Writes a copied segment in a round of its own.
+  void process_segment(Pending& pending);
   // Writes the batch durably. On failure the writer refuses appends from then on.
   std::optional<Error> write(Round& round);
+  // Writes wb with sync; on failure records it (failed_, failure_) and returns it.
+  std::optional<Error> write_synced(rocksdb::WriteBatch& wb);
   // Runs every transaction's completion with its result.
   void complete(Round& round, const std::optional<Error>& write_error);
 
