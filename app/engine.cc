@@ -6,6 +6,9 @@
 
 #include "app/catalog.h"
 #include "app/queries/readmails_projection.h"
+#include "app/replication/replica.h"
+#include "app/replication/shipper.h"
+#include "app/replication/writer_epochs.h"
 
 namespace mailbox::app {
 
@@ -18,6 +21,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
     options.store.on_failure = [](const Error& e) {
       spdlog::error("log: {}; sends are refused until mailboxd is restarted", e.message);
     };
+  if (options.replication.role == replication::Role::replica) options.policies.follow_checkpoint = true;
   auto log = eventstore::EventStore::open((base / "log").string(), options.store);
   if (!log) return std::unexpected(log.error());
   projections::ViewStoreOptions view_options;
@@ -62,14 +66,37 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
 
 Engine::~Engine() {
   stop();
+  shipper_.reset();
+  replica_.reset();
   // The last completions run now, while the handlers they call back are alive; what
   // they post runs as continuations_ goes, before the handlers go.
   log_->stop_appends();
 }
 
-Status Engine::start() { return followers_.start(); }
+Status Engine::start() {
+  if (auto s = followers_.start(); !s) return s;
+  const auto& r = options_.replication;
+  if (r.role == replication::Role::writer) {
+    shipper_ = std::make_unique<replication::Shipper>(*log_, r);
+    return shipper_->start();
+  }
+  if (r.role == replication::Role::replica) {
+    replica_ = std::make_unique<replication::Replica>(*log_, r);
+    return replica_->start();
+  }
+  return {};
+}
 
-void Engine::stop() { followers_.stop(); }
+void Engine::stop() {
+  if (replica_) replica_->stop();
+  if (shipper_) shipper_->stop();
+  followers_.stop();
+}
+
+std::string Engine::writer_url() const {
+  auto latest = replication::epoch_at(*log_);
+  return latest && *latest ? (*latest)->url : std::string();
+}
 
 void Engine::when_visible(std::string_view view, std::uint64_t position, std::chrono::milliseconds timeout,
                           Done done) {
@@ -105,12 +132,24 @@ Result<RebuildResult> Engine::rebuild(std::string_view view) { return followers_
 std::vector<std::string> Engine::view_names() const { return followers_.view_names(); }
 
 EngineStatus Engine::status() const {
-  return EngineStatus{log_->head(), log_->writer_stats(), log_->failure(), followers_.status(),
-                      send_.payments_orphaned()};
+  EngineStatus status{log_->head(), log_->writer_stats(), log_->failure(), followers_.status(),
+                      send_.payments_orphaned(), std::nullopt};
+  if (shipper_) status.replication = shipper_->status();
+  if (replica_) status.replication = replica_->status();
+  return status;
 }
 
 Health health_of(const EngineStatus& status) {
   if (status.log_failure) return {"storage_failed", status.log_failure->message};
+  if (const auto& r = status.replication) {
+    if (r->fenced) return {"writer_fenced", r->fenced->message};
+    if (r->failed) return {"replica_failed", r->failed->message};
+    if (r->role == replication::Role::replica && !r->caught_up)
+      return {"replica_behind", r->stream_known ? "the replica is " + std::to_string(r->lag_events) +
+                                                      " events behind the stream (ready within --follow-max-lag)"
+                                                : "the replica has not reached the stream yet" +
+                                                      (r->error ? ": " + r->error->message : std::string())};
+  }
   for (const auto& f : status.followers)
     if (f.error) {
       const bool policy = f.kind == FollowerStatus::Kind::policy;

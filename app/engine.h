@@ -25,11 +25,18 @@
 #include "app/queries/mailbox_changes.h"
 #include "app/queries/readmails_query.h"
 #include "app/queries/sentmails_query.h"
+#include "app/replication/replication_options.h"
+#include "app/replication/replication_status.h"
 #include "app/status.h"
 #include "app/worker_thread.h"
 #include "core/eventstore/event_store.h"
 #include "core/projections/followers.h"
 #include "core/projections/view_store.h"
+
+namespace mailbox::replication {
+class Shipper;
+class Replica;
+}  // namespace mailbox::replication
 
 namespace mailbox::app {
 
@@ -40,6 +47,9 @@ struct EngineOptions {
   projections::PolicyOptions policies;
   commands::AlarmSink* alarm_sink = nullptr;      // null: a LogAlarmSink
   commands::PaymentGate* payment_gate = nullptr;  // null: every send is approved
+  // Shipping the log to NATS JetStream (writer), copying it from there (replica), or
+  // neither. A replica runs no policy: their checkpoints arrive with the log.
+  replication::ReplicationOptions replication;
 };
 
 using FollowerStatus = projections::FollowerStatus;
@@ -52,6 +62,7 @@ struct EngineStatus {
   std::optional<Error> log_failure;      // the log refuses appends (storage_failed)
   std::vector<FollowerStatus> followers;  // policies, then views, as in the catalog
   std::uint64_t payments_orphaned = 0;   // approved payments whose send was not stored
+  std::optional<replication::ReplicationStatus> replication;  // when it takes part in replication
 };
 
 // Whether the engine can serve: empty code when it can; otherwise storage_failed,
@@ -71,8 +82,14 @@ class Engine {
   static Result<std::unique_ptr<Engine>> open(EngineOptions options);
   ~Engine();  // stops
 
-  // Starts the policies and views; each resumes from its checkpoint.
+  // Starts the policies and views, each from its checkpoint, then the shipping or
+  // copying of the log. Errors: a follower's, or replication's (credentials refused, a
+  // stream that does not fit, a replica whose next position left the stream).
   Status start();
+  // A read replica: its log is a copy; commands that append are not for it.
+  bool is_replica() const { return options_.replication.role == replication::Role::replica; }
+  // The URL of the latest writer epoch in the log (empty: none, or none given).
+  std::string writer_url() const;
   // Cancels waits and rebuilds, then stops the policies and views (each finishes the
   // batch in hand). The databases stay open.
   void stop();
@@ -139,6 +156,8 @@ class Engine {
   queries::SentmailsQuery sentmails_query_;
   queries::AlarmsQuery alarms_query_;
   queries::LogQuery events_;
+  std::unique_ptr<replication::Shipper> shipper_;
+  std::unique_ptr<replication::Replica> replica_;
 };
 
 }  // namespace mailbox::app

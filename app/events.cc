@@ -50,6 +50,11 @@ struct Encoder {
     b.Finish(fb::CreateAlarmRedriveRequested(b, alarm_id, message_id, phone, kind(e.kind), preview, e.requested_at_us));
     return finish(b);
   }
+  std::string operator()(const WriterEpoch& e) {
+    auto url = s(e.url);
+    b.Finish(fb::CreateWriterEpoch(b, e.epoch, url, e.started_at_us));
+    return finish(b);
+  }
   std::string operator()(const Read& e) {
     auto message_id = s(e.message_id), receiver = s(e.receiver);
     b.Finish(fb::CreateRead(b, message_id, receiver, e.read_at_us));
@@ -71,7 +76,7 @@ std::string_view to_string(AlarmKind kind) { return kind == AlarmKind::sent ? "s
 
 std::string_view type_of(const MailboxEvent& event) {
   static constexpr std::string_view kTypes[] = {kSentType, kSavedType, kAlarmedType, kReadType,
-                                                kAlarmDeadLetteredType, kAlarmRedriveRequestedType};
+                                                kAlarmDeadLetteredType, kAlarmRedriveRequestedType, kWriterEpochType};
   return kTypes[event.index()];
 }
 
@@ -129,6 +134,10 @@ Result<MailboxEvent> decode(std::string_view type, std::string_view payload) {
                                    t->kind() == fb::AlarmKind::Sent ? AlarmKind::sent : AlarmKind::arrived,
                                    str(t->text_preview()),
                                    t->requested_at_us()};
+    });
+  if (type == kWriterEpochType)
+    return verified<fb::WriterEpoch>(payload, [](const fb::WriterEpoch* t) {
+      return WriterEpoch{t->epoch(), str(t->url()), t->started_at_us()};
     });
   return eventstore::fail(Code::invalid_argument, "unknown event type '" + std::string(type) + "'");
 }

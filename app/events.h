@@ -18,6 +18,7 @@ inline constexpr std::string_view kAlarmedType = "Alarmed";
 inline constexpr std::string_view kReadType = "Read";
 inline constexpr std::string_view kAlarmDeadLetteredType = "AlarmDeadLettered";
 inline constexpr std::string_view kAlarmRedriveRequestedType = "AlarmRedriveRequested";
+inline constexpr std::string_view kWriterEpochType = "WriterEpoch";
 
 struct Sent {
   std::string message_id, sender, receiver, text;
@@ -66,7 +67,16 @@ struct AlarmRedriveRequested {
   bool operator==(const AlarmRedriveRequested&) const = default;
 };
 
-using MailboxEvent = std::variant<Sent, Saved, Alarmed, Read, AlarmDeadLettered, AlarmRedriveRequested>;
+// A writer's turn at shipping the log (replication); not a mailbox event as such.
+struct WriterEpoch {
+  std::uint64_t epoch = 0;
+  std::string url;
+  std::int64_t started_at_us = 0;
+  bool operator==(const WriterEpoch&) const = default;
+};
+
+using MailboxEvent =
+    std::variant<Sent, Saved, Alarmed, Read, AlarmDeadLettered, AlarmRedriveRequested, WriterEpoch>;
 
 // The envelope type string of an event.
 std::string_view type_of(const MailboxEvent& event);

@@ -78,14 +78,17 @@ class Api {
     const Caller& caller;
   };
   using Handler = void (Api::*)(const Call& call, Answer answer);
+  // Whether a route appends to the log: a read replica answers those with 421.
+  enum class Writes { nothing, log };
   struct Route {
     // Every field is required: a route without a rule does not compile.
-    constexpr Route(std::string_view m, std::string_view p, Handler h, Rule r)
-        : method(m), pattern(p), handler(h), rule(r) {}
+    constexpr Route(std::string_view m, std::string_view p, Handler h, Rule r, Writes w = Writes::nothing)
+        : method(m), pattern(p), handler(h), rule(r), writes(w) {}
     std::string_view method;
     std::string_view pattern;
     Handler handler;
     Rule rule;  // who may call it (access.h)
+    Writes writes;
   };
   // Every route: the table in routes.cc.
   static const std::vector<Route>& routes();
@@ -143,6 +146,8 @@ class Api {
   // Who calls: the token's identity when the route needs one (a problem when it is
   // missing or refused, or lacks the route's scope), the client's address.
   std::expected<Caller, Problem> identify(const HttpRequest& req, Rule rule) const;
+  // 421 read_replica, with the writer's URL from the latest writer epoch.
+  Problem read_replica_problem() const;
 
   app::Engine& engine_;
   Metrics& metrics_;

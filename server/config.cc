@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "server/replication_flags.h"
+
 #include <boost/program_options.hpp>
 
 #include <cstdlib>
@@ -99,6 +101,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
         "serve the web page from this folder, read at each request (to edit it without a rebuild); "
         "default: the files built in [MAILBOX_WEB_DIR]");
   // clang-format on
+  ReplicationFlags replication;
+  add_replication_flags(flags, replication);
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, flags), vm);
@@ -136,7 +140,7 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_WEB_DIR", "web-dir"}};
                                       for (const auto& [var, flag] : kNames)
                                         if (env == var) return flag;
-                                      return "";
+                                      return replication_flag_of_env(env);
                                     }),
               vm);
     if (vm.count("help")) {
@@ -197,6 +201,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
       return ConfigExit{2, "mailboxd: --metrics-listen must be HOST:PORT, not '" + metrics_listen + "'"};
     c.metrics_listen = metrics;
   }
+  if (auto error = to_replication_options(replication, c.ca_file, c.replication))
+    return ConfigExit{2, "mailboxd: " + *error};
   if (!c.web_dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(c.web_dir, ec))

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "app/replication/replication_options.h"
 #include "server/client_address.h"
 #include "server/http_server.h"
 
@@ -46,6 +47,7 @@ struct Config {
   std::size_t max_pending_appends = 65'536;  // events waiting for the log's writer
   bool max_connections_given = false;  // --max-connections was set (else it may be lowered to fit)
   std::string web_dir;  // serve the web page from this folder; empty: the files built in
+  replication::ReplicationOptions replication;  // --replicate, --follow (docs/replication.md)
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }
 };
 

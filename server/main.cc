@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
     options.alarm_sink = webhook.get();
     spdlog::info("alarms: delivered to {}", config.alarm_webhook);
   }
+  options.replication = config.replication;
   auto engine = app::Engine::open(options);
   if (!engine) {
     std::fprintf(stderr, "mailboxd: %s\n", engine.error().message.c_str());

@@ -36,6 +36,33 @@ void help(std::string& out, const char* name, const char* type, const char* text
   line(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+// The shipper's (writer) or the replica's numbers.
+void render_replication(std::string& out, const replication::ReplicationStatus& r) {
+  const char* role = r.role == replication::Role::replica ? "replica" : "writer";
+  auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  help(out, "mailbox_replication_connected", "gauge", "Whether the NATS connection is up.");
+  line(out, "mailbox_replication_connected{role=\"%s\"} %d\n", role, r.connected ? 1 : 0);
+  help(out, "mailbox_replication_position", "gauge",
+       "Writer: the last position JetStream acknowledged. Replica: the last position copied.");
+  line(out, "mailbox_replication_position{role=\"%s\"} %llu\n", role, u(r.position));
+  help(out, "mailbox_replication_lag_events", "gauge",
+       "Writer: events committed and not yet acknowledged by JetStream. Replica: events in the stream not yet copied.");
+  line(out, "mailbox_replication_lag_events{role=\"%s\"} %llu\n", role, u(r.lag_events));
+  help(out, "mailbox_replication_lag_seconds", "gauge",
+       "Writer: age of the oldest event not yet shipped. Replica, while behind: age of the last event copied.");
+  line(out, "mailbox_replication_lag_seconds{role=\"%s\"} %.3f\n", role, r.lag_seconds);
+  help(out, "mailbox_replication_messages_total", "counter", "Stream messages published (writer) or copied (replica).");
+  line(out, "mailbox_replication_messages_total{role=\"%s\"} %llu\n", role, u(r.messages));
+  help(out, "mailbox_replication_events_total", "counter", "Events in those messages.");
+  line(out, "mailbox_replication_events_total{role=\"%s\"} %llu\n", role, u(r.events));
+  help(out, "mailbox_replication_errors_total", "counter", "Failed publishes, reads or copies (each retried).");
+  line(out, "mailbox_replication_errors_total{role=\"%s\"} %llu\n", role, u(r.errors));
+  help(out, "mailbox_replication_epoch", "gauge", "The writer epoch in force.");
+  line(out, "mailbox_replication_epoch{role=\"%s\"} %llu\n", role, u(r.epoch));
+  help(out, "mailbox_replication_fenced", "gauge", "1 when another writer has taken over the stream.");
+  line(out, "mailbox_replication_fenced{role=\"%s\"} %d\n", role, r.fenced ? 1 : 0);
+}
+
 }  // namespace
 
 std::string Metrics::render(const app::EngineStatus& engine) const {
@@ -106,6 +133,7 @@ std::string Metrics::render(const app::EngineStatus& engine) const {
       help(out, name.c_str(), "counter", std::string(c.help).c_str());
       line(out, "%s %llu\n", name.c_str(), static_cast<unsigned long long>(c.value));
     }
+  if (engine.replication) render_replication(out, *engine.replication);
   for (const auto& source : sources_) source(out);
   return out;
 }

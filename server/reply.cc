@@ -17,6 +17,7 @@ const std::vector<ProblemCode>& problem_codes() {
       {"not_receiver", 403, "Only the message's receiver may do this"},
       {"not_found", 404, "Not found"},
       {"method_not_allowed", 405, "Method not allowed"},
+      {"read_replica", 421, "This is a read replica: send changes to the writer"},
       {"conflict", 409, "Conflict with the current state"},
       {"not_delivered", 409, "The message is not in the mailbox yet"},
       {"redrive_pending", 409, "A redrive of this alarm is already pending"},
@@ -41,6 +42,9 @@ const std::vector<ProblemCode>& problem_codes() {
       {"disk_full", 503, "The disk is full; try again once there is room"},
       {"policy_failed", 503, "A policy is stuck"},
       {"view_failed", 503, "A view is stuck"},
+      {"replica_behind", 503, "The read replica is catching up with the stream"},
+      {"replica_failed", 503, "The read replica cannot follow the stream"},
+      {"writer_fenced", 503, "Another writer has taken over the replication stream"},
   };
   return codes;
 }
@@ -86,7 +90,7 @@ int status_of(Resource::Kind kind) {
 }  // namespace
 
 Problem problem(std::string code, std::string detail, std::string field) {
-  return Problem{std::move(code), std::move(detail), std::move(field), {}, {}};
+  return Problem{std::move(code), std::move(detail), std::move(field), {}, {}, {}};
 }
 
 Problem problem_of(const app::Error& error, std::span<const ApiField> fields) {
@@ -127,6 +131,7 @@ HttpResponse to_http(Reply reply) {
   w.field("detail", p.detail);
   if (!p.field.empty()) w.field("field", p.field);
   if (!p.rule.empty()) w.field("rule", p.rule);
+  for (const auto& [name, value] : p.members) w.field(name, value);
   w.end_object();
   r.status = known.status;
   r.content_type = "application/problem+json";

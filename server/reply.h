@@ -37,6 +37,7 @@ struct Problem {
   std::string field;   // the body field or parameter to blame, if one is
   std::string rule;    // the access rule that refused, if one did
   Headers headers;     // e.g. Allow for method_not_allowed
+  Headers members;     // more string members of the body, e.g. read_replica's writer
 };
 
 using Reply = std::expected<Resource, Problem>;

@@ -14,18 +14,18 @@ constexpr std::string_view kAssetPattern = "/{asset}";
 
 const std::vector<Api::Route>& Api::routes() {
   static const std::vector<Route> table = {
-      // method  pattern                                   handler                  rule
-      {"POST", "/mobiles",                                 &Api::post_mobiles,      Rule::self_only},
+      // method  pattern                                   handler                  rule  (appends)
+      {"POST", "/mobiles",                                 &Api::post_mobiles,      Rule::self_only, Writes::log},
       {"GET",  "/readmails",                               &Api::get_readmails,     Rule::own_mailbox},
       {"GET",  "/readmails/unread-count",                  &Api::get_unread_count,  Rule::self_only},
       {"GET",  "/readmails/live",                          &Api::get_readmails_live, Rule::own_mailbox},
       {"GET",  "/readmails/{id}",                          &Api::get_readmail,      Rule::participant},
-      {"POST", "/readmails/{id}/read",                     &Api::post_mark_read,    Rule::self_only},
+      {"POST", "/readmails/{id}/read",                     &Api::post_mark_read,    Rule::self_only, Writes::log},
       {"GET",  "/sentmails",                               &Api::get_sentmails,     Rule::self_only},
       {"GET",  "/alarms",                                  &Api::get_alarms,        Rule::self_only},
       {"GET",  "/alarmLists",                              &Api::get_alarms,        Rule::self_only},
       {"GET",  "/alarms/dead-letters",                     &Api::get_dead_letters,  Rule::admin_scope},
-      {"POST", "/alarms/dead-letters/{alarmId}/redrive",   &Api::post_redrive,      Rule::admin_scope},
+      {"POST", "/alarms/dead-letters/{alarmId}/redrive",   &Api::post_redrive,      Rule::admin_scope, Writes::log},
       {"GET",  "/events",                                  &Api::get_events,        Rule::admin_scope},
       {"GET",  "/events/live",                             &Api::get_live,          Rule::admin_scope},
       {"GET",  "/streams/{name...}",                       &Api::get_stream,        Rule::admin_scope},
@@ -94,9 +94,18 @@ void Api::handle(HttpRequest req, Respond respond) {
       if (auto bad_origin = check_origin(options_.origins, req)) return answer(std::unexpected(std::move(*bad_origin)));
     auto caller = identify(req, route->rule);
     if (!caller) return answer(std::unexpected(std::move(caller.error())));
+    if (route->writes == Writes::log && engine_.is_replica()) return answer(std::unexpected(read_replica_problem()));
     return (this->*route->handler)(Call{req, matched.params, route->pattern, route->rule, *caller}, std::move(answer));
   }
   answer(std::unexpected(unrouted(req, matched)));
+}
+
+Problem Api::read_replica_problem() const {
+  const std::string writer = engine_.writer_url();
+  Problem p = problem("read_replica", writer.empty() ? "this is a read replica; send this to the writer"
+                                                     : "this is a read replica; send this to the writer at " + writer);
+  p.members.emplace_back("writer", writer);
+  return p;
 }
 
 std::expected<Caller, Problem> Api::identify(const HttpRequest& req, Rule rule) const {

@@ -48,6 +48,7 @@ int dump_command(const std::vector<std::string>& args) {
     auto s = log.scan_log(next, 10'000, [&](eventstore::RecordedEvent&& e) {
       next = e.position + 1;
       if ((!wanted.empty() && !wanted.contains(e.type)) || (!stream.empty() && e.stream != stream)) return true;
+      if (format == "seed" && !app::has_seed_shape(e.type)) return true;
       out += format == "seed" ? app::seed_event_json(e) : app::recorded_event_json(e);
       out += '\n';
       return true;

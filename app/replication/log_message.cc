@@ -1,0 +1,102 @@
+#include "app/replication/log_message.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "core/eventstore/verified_flatbuffer.h"
+#include "log_message_generated.h"
+
+namespace mailbox::replication {
+
+namespace {
+
+std::optional<std::uint64_t> number(const std::map<std::string, std::string>& headers, const char* name) {
+  auto it = headers.find(name);
+  if (it == headers.end()) return std::nullopt;
+  std::uint64_t v = 0;
+  const char* end = it->second.data() + it->second.size();
+  auto [p, ec] = std::from_chars(it->second.data(), end, v);
+  if (ec != std::errc() || p != end) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::string encode_body(const eventstore::LogSegment& segment) {
+  std::size_t size = 256;
+  for (const auto& e : segment.envelopes) size += e.size() + 16;
+  flatbuffers::FlatBufferBuilder b(size + segment.dedupe.size() * 48);
+  std::vector<flatbuffers::Offset<fb::Envelope>> events;
+  events.reserve(segment.envelopes.size());
+  for (const auto& e : segment.envelopes)
+    events.push_back(
+        fb::CreateEnvelope(b, b.CreateVector(reinterpret_cast<const std::uint8_t*>(e.data()), e.size())));
+  std::vector<fb::DedupeRow> dedupe;
+  dedupe.reserve(segment.dedupe.size());
+  for (const auto& row : segment.dedupe) {
+    const fb::Id16 id(flatbuffers::span<const std::uint8_t, 16>(row.id.data(), row.id.size()));
+    dedupe.emplace_back(id, row.result.first_position, row.result.last_position, row.result.stream_version);
+  }
+  std::vector<flatbuffers::Offset<fb::Checkpoint>> checkpoints;
+  for (const auto& cp : segment.checkpoints)
+    checkpoints.push_back(fb::CreateCheckpoint(b, b.CreateString(cp.name), cp.position));
+  auto events_v = b.CreateVector(events);
+  auto dedupe_v = b.CreateVectorOfStructs(dedupe);
+  auto checkpoints_v = b.CreateVector(checkpoints);
+  b.Finish(fb::CreateLogMessage(b, segment.first, events_v, dedupe_v, segment.has_checkpoints, checkpoints_v));
+  return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
+}
+
+std::map<std::string, std::string> headers_of(const LogMessage& message) {
+  return {{kFormatHeader, kFormatVersion},
+          {kFirstHeader, std::to_string(message.segment.first)},
+          {kLastHeader, std::to_string(message.segment.last())},
+          {kEpochHeader, std::to_string(message.epoch)}};
+}
+
+app::Result<MessageRange> range_of(const std::map<std::string, std::string>& headers) {
+  auto first = number(headers, kFirstHeader), last = number(headers, kLastHeader);
+  auto epoch = number(headers, kEpochHeader);
+  if (!first || !last || !epoch || *first == 0 || *last < *first)
+    return app::fail(app::Code::corruption, "a replication message lacks valid Mailbox-First, -Last or -Epoch headers");
+  return MessageRange{*first, *last, *epoch};
+}
+
+app::Result<LogMessage> decode_message(const std::map<std::string, std::string>& headers, std::string_view body) {
+  auto format = headers.find(kFormatHeader);
+  if (format == headers.end()) return app::fail(app::Code::corruption, "a replication message has no Mailbox-Format");
+  if (format->second != kFormatVersion)
+    return app::fail(app::Code::failed_precondition,
+                     "a replication message has format " + format->second + ", this build reads format 1");
+  auto range = range_of(headers);
+  if (!range) return std::unexpected(range.error());
+  const fb::LogMessage* root = eventstore::verified_root<fb::LogMessage>(body);
+  if (root == nullptr) return app::fail(app::Code::corruption, "a replication message's body failed verification");
+  LogMessage out;
+  out.epoch = range->epoch;
+  auto& seg = out.segment;
+  seg.first = root->first_position();
+  if (root->events() != nullptr)
+    for (const auto* e : *root->events()) {
+      if (e->bytes() == nullptr) return app::fail(app::Code::corruption, "a replication message has an empty event");
+      seg.envelopes.emplace_back(reinterpret_cast<const char*>(e->bytes()->data()), e->bytes()->size());
+    }
+  if (seg.envelopes.empty() || seg.first != range->first || seg.last() != range->last)
+    return app::fail(app::Code::corruption, "a replication message's events do not match its headers");
+  if (root->dedupe() != nullptr)
+    for (const auto* row : *root->dedupe()) {
+      eventstore::DedupeRow r;
+      std::memcpy(r.id.data(), row->id().bytes()->Data(), 16);
+      r.result = {row->first_position(), row->last_position(), row->stream_version(), false};
+      seg.dedupe.push_back(r);
+    }
+  seg.has_checkpoints = root->has_checkpoints();
+  if (root->checkpoints() != nullptr)
+    for (const auto* cp : *root->checkpoints()) {
+      if (cp->name() == nullptr) return app::fail(app::Code::corruption, "a replication message has a nameless checkpoint");
+      seg.checkpoints.push_back({cp->name()->str(), cp->position()});
+    }
+  return out;
+}
+
+}  // namespace mailbox::replication

@@ -1,0 +1,37 @@
+#pragma once
+// One message of the replication stream: a log segment and the epoch of the writer
+// that shipped it, as a body (log_message.fbs) and headers (docs/replication.md).
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "app/status.h"
+#include "core/eventstore/types.h"
+
+namespace mailbox::replication {
+
+inline constexpr const char* kFormatHeader = "Mailbox-Format";
+inline constexpr const char* kFirstHeader = "Mailbox-First";
+inline constexpr const char* kLastHeader = "Mailbox-Last";
+inline constexpr const char* kEpochHeader = "Mailbox-Epoch";
+inline constexpr const char* kFormatVersion = "1";
+
+struct LogMessage {
+  eventstore::LogSegment segment;
+  std::uint64_t epoch = 0;  // the writer epoch in force at the segment's last event
+};
+
+std::string encode_body(const eventstore::LogSegment& segment);
+std::map<std::string, std::string> headers_of(const LogMessage& message);
+// Decodes and checks a message: its format, a verified body, and headers that agree
+// with it. Errors: corruption (bytes that are not such a message), failed_precondition
+// (a format this build does not know).
+app::Result<LogMessage> decode_message(const std::map<std::string, std::string>& headers, std::string_view body);
+// The first and last positions and the epoch from the headers alone.
+struct MessageRange {
+  std::uint64_t first = 0, last = 0, epoch = 0;
+};
+app::Result<MessageRange> range_of(const std::map<std::string, std::string>& headers);
+
+}  // namespace mailbox::replication

@@ -1,0 +1,40 @@
+#pragma once
+// How mailboxd takes part in replication through NATS JetStream (docs/replication.md):
+// as the writer that ships its log (--replicate), as a read replica that copies it
+// (--follow), or not at all.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mailbox::replication {
+
+// Where and how to reach NATS.
+struct NatsOptions {
+  std::vector<std::string> urls;  // nats://[user:password@]host:port, tls://...
+  std::string nkey_seed_file;     // an nkey user seed (SU...), or empty
+  std::string creds_file;         // a NATS credentials file (JWT and seed), or empty
+  std::string ca_file;            // PEM certificates to trust for tls:// (empty: the system's)
+  std::string name = "mailboxd";  // the connection's name, as the server shows it
+  std::chrono::milliseconds connect_timeout{2000};
+};
+
+enum class Role { none, writer, replica };
+
+struct ReplicationOptions {
+  Role role = Role::none;
+  NatsOptions nats;
+  std::string stream = "MAILBOX";       // the JetStream stream; its subject is "<lower case>.log"
+  int replicas = 1;                     // the stream's replication, when it is created
+  std::int64_t max_age_seconds = 0;     // the stream's limits at creation (0: unlimited)
+  std::int64_t max_bytes = 0;
+  std::string advertise_url;            // the writer's URL, for replicas' 421 answers
+  std::uint64_t follow_max_lag = 1000;  // a replica is ready within this many events
+  std::chrono::milliseconds publish_timeout{5000};  // per message, waiting for JetStream's ack
+};
+
+// "mailbox.log" for stream "MAILBOX".
+std::string log_subject(const std::string& stream);
+
+}  // namespace mailbox::replication

@@ -1,0 +1,244 @@
+#include "app/replication/shipper.h"
+
+#include <spdlog/spdlog.h>
+
+#include "app/replication/log_message.h"
+#include "app/replication/writer_epochs.h"
+
+namespace mailbox::replication {
+
+namespace {
+
+constexpr std::size_t kMaxEventsPerMessage = 10'000;
+constexpr std::chrono::milliseconds kRetry{500};
+
+}  // namespace
+
+Shipper::Shipper(eventstore::EventStore& log, ReplicationOptions options)
+    : log_(log), options_(std::move(options)), subject_(log_subject(options_.stream)) {
+  status_.role = Role::writer;
+}
+
+Shipper::~Shipper() { stop(); }
+
+app::Status Shipper::start() {
+  auto first = NatsLink::connect(options_.nats, [this](bool up, const std::string& detail) {
+    connected_ = up;
+    if (up) spdlog::info("replication: connected to NATS again ({})", detail);
+    else spdlog::warn("replication: lost the connection to NATS; sends go on, the log ships when it is back");
+  });
+  if (!first) {
+    if (first.error().code != Code::unavailable) return std::unexpected(first.error());
+    spdlog::warn("replication: {}; sends go on, the log ships once NATS answers", first.error().message);
+    failing_ = true;
+  } else {
+    auto stream = (*first)->ensure_stream(
+        {options_.stream, subject_, options_.replicas, options_.max_age_seconds, options_.max_bytes});
+    if (!stream && stream.error().code != Code::unavailable) return std::unexpected(stream.error());
+    connected_ = true;
+    first_link_ = std::move(*first);
+  }
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void Shipper::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  link_.reset();
+  first_link_.reset();
+}
+
+void Shipper::sleep_for(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, d, [&] { return stopping_.load(); });
+}
+
+ReplicationStatus Shipper::status() const {
+  ReplicationStatus s;
+  {
+    std::lock_guard lock(mutex_);
+    s = status_;
+  }
+  s.connected = connected_;
+  const std::uint64_t head = log_.head();
+  s.lag_events = head > s.position ? head - s.position : 0;
+  if (s.lag_events > 0)
+    if (auto oldest = log_.read_event(s.position + 1)) {
+      const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      s.lag_seconds = std::max<double>(0, static_cast<double>(now - oldest->timestamp_us) / 1e6);
+    }
+  return s;
+}
+
+void Shipper::note_error(const app::Error& e) {
+  bool first_time = false;
+  {
+    std::lock_guard lock(mutex_);
+    ++status_.errors;
+    first_time = !failing_;
+    failing_ = true;
+    status_.error = e;
+  }
+  if (first_time) spdlog::warn("replication: shipping stopped: {}; retrying", e.message);
+}
+
+void Shipper::note_ok() {
+  bool was_failing = false;
+  {
+    std::lock_guard lock(mutex_);
+    was_failing = failing_;
+    failing_ = false;
+    status_.error.reset();
+  }
+  if (was_failing) spdlog::info("replication: shipping again from position {}", next_);
+}
+
+app::Status Shipper::ensure_link() {
+  if (link_) return {};
+  if (first_link_) {
+    link_ = std::move(first_link_);
+    return {};
+  }
+  auto link = NatsLink::connect(options_.nats, [this](bool up, const std::string& detail) {
+    connected_ = up;
+    if (up) spdlog::info("replication: connected to NATS again ({})", detail);
+    else spdlog::warn("replication: lost the connection to NATS; sends go on, the log ships when it is back");
+  });
+  if (!link) return std::unexpected(link.error());
+  connected_ = true;
+  link_ = std::move(*link);
+  return {};
+}
+
+app::Status Shipper::sync() {
+  auto stream = link_->ensure_stream(
+      {options_.stream, subject_, options_.replicas, options_.max_age_seconds, options_.max_bytes});
+  if (!stream) return std::unexpected(stream.error());
+  auto last = link_->last_message(options_.stream, subject_);
+  if (!last) return std::unexpected(last.error());
+  std::uint64_t stream_epoch = 0;
+  auto fence = [&](std::string why) {
+    app::Error e{Code::failed_precondition, "fenced: " + why + "; this writer ships nothing more", {}, {}, "writer_fenced"};
+    spdlog::error("replication: {}", e.message);
+    std::lock_guard lock(mutex_);
+    status_.fenced = e;
+  };
+  if (!*last) {
+    next_ = 1;
+    last_sequence_ = stream->last_sequence;
+  } else {
+    auto range = range_of((*last)->headers);
+    if (!range) return std::unexpected(range.error());
+    const std::uint64_t head = log_.head();
+    if (range->last > head) {
+      fence("stream " + options_.stream + " ends at position " + std::to_string(range->last) +
+            ", past this log's head " + std::to_string(head) + ": another writer has written it");
+      return {};
+    }
+    auto message = decode_message((*last)->headers, (*last)->data);
+    if (!message) return std::unexpected(message.error());
+    auto mine = log_.read_segment(range->last, 1, 1);
+    if (!mine) return std::unexpected(mine.error());
+    if (mine->envelopes.empty() || mine->envelopes.front() != message->segment.envelopes.back()) {
+      fence("the event at position " + std::to_string(range->last) + " in stream " + options_.stream +
+            " differs from this log's");
+      return {};
+    }
+    auto local = epoch_at(log_, range->last);
+    if (!local) return std::unexpected(local.error());
+    const std::uint64_t local_epoch = *local ? (*local)->epoch : 0;
+    if (local_epoch != range->epoch) {
+      fence("the stream's latest writer epoch is " + std::to_string(range->epoch) + ", this writer's is " +
+            std::to_string(local_epoch));
+      return {};
+    }
+    stream_epoch = range->epoch;
+    next_ = range->last + 1;
+    last_sequence_ = (*last)->sequence;
+  }
+  if (!epoch_started_) {
+    auto latest = epoch_at(log_);
+    if (!latest) return std::unexpected(latest.error());
+    if (*latest && (*latest)->epoch > stream_epoch && (*latest)->position >= next_) {
+      epoch_position_ = (*latest)->position;  // appended by an earlier start, never shipped
+      std::lock_guard lock(mutex_);
+      status_.epoch = (*latest)->epoch;
+    } else {
+      auto appended = append_epoch(log_, stream_epoch + 1, options_.advertise_url);
+      if (!appended) return std::unexpected(appended.error());
+      epoch_position_ = appended->position;
+      std::lock_guard lock(mutex_);
+      status_.epoch = appended->epoch;
+    }
+    previous_epoch_ = stream_epoch;
+    epoch_started_ = true;
+    spdlog::info("replication: writer epoch {} ships the log to stream {} (subject {}) from position {}",
+                 status_.epoch, options_.stream, subject_, next_);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    status_.position = next_ - 1;
+    status_.stream_position = next_ - 1;
+  }
+  budget_ = static_cast<std::size_t>(std::max<std::int64_t>(link_->max_payload(), 4096)) * 3 / 4;
+  synced_ = true;
+  return {};
+}
+
+app::Status Shipper::ship_next() {
+  auto segment = log_.read_segment(next_, kMaxEventsPerMessage, budget_);
+  if (!segment) return std::unexpected(segment.error());
+  if (segment->envelopes.empty()) {
+    log_.wait_for(next_, std::chrono::milliseconds(500));
+    return {};
+  }
+  LogMessage message{std::move(*segment), 0};
+  message.epoch = message.segment.last() >= epoch_position_ ? status_.epoch : previous_epoch_;
+  const std::string body = encode_body(message.segment);
+  if (static_cast<std::int64_t>(body.size()) > link_->max_payload()) {
+    if (message.segment.envelopes.size() == 1)
+      return app::fail(Code::failed_precondition, "the event at position " + std::to_string(next_) +
+                                                      " does not fit in the server's max_payload");
+    budget_ /= 2;
+    return {};
+  }
+  auto sequence = link_->publish(subject_, headers_of(message), body, last_sequence_,
+                                 options_.publish_timeout.count());
+  if (!sequence) return std::unexpected(sequence.error());
+  last_sequence_ = *sequence;
+  next_ = message.segment.last() + 1;
+  std::lock_guard lock(mutex_);
+  status_.position = next_ - 1;
+  status_.stream_position = next_ - 1;
+  ++status_.messages;
+  status_.events += message.segment.envelopes.size();
+  return {};
+}
+
+void Shipper::run() {
+  while (!stopping_) {
+    {
+      std::lock_guard lock(mutex_);
+      if (status_.fenced) break;
+    }
+    app::Status step = ensure_link();
+    if (step && !synced_) step = sync();
+    if (step && synced_) step = ship_next();
+    if (step) {
+      if (synced_) note_ok();
+      continue;
+    }
+    note_error(step.error());
+    synced_ = false;  // whatever failed, look at the stream again before the next publish
+    if (step.error().code != Code::aborted) sleep_for(kRetry);
+  }
+}
+
+}  // namespace mailbox::replication

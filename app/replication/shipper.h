@@ -1,0 +1,75 @@
+#pragma once
+// Ships the log to a JetStream stream (mailboxd --replicate): one thread reads what is
+// committed after the stream's last position and publishes it in order, in messages of
+// consecutive events under the server's max_payload, each expecting the previous
+// message's sequence. Before shipping (at start, and after any failed publish) it
+// checks that the stream's last message is its own; if not, another writer has taken
+// over and this one is fenced: it ships nothing more. docs/replication.md.
+//
+// Thread-safety: start and stop from one thread; status from any.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "app/replication/nats_link.h"
+#include "app/replication/replication_status.h"
+#include "core/eventstore/event_store.h"
+
+namespace mailbox::replication {
+
+class Shipper {
+ public:
+  // REQUIRES: log outlives the shipper.
+  Shipper(eventstore::EventStore& log, ReplicationOptions options);
+  ~Shipper();  // stops
+  Shipper(const Shipper&) = delete;
+  Shipper& operator=(const Shipper&) = delete;
+
+  // Tries NATS once: refused credentials or a stream that does not fit are errors (the
+  // process should not start); an unreachable server is not (sends go on, the log
+  // ships once it is back). Then starts the thread.
+  app::Status start();
+  void stop();
+  ReplicationStatus status() const;
+
+ private:
+  void run();
+  // Connects when there is no link. Errors as NatsLink::connect.
+  app::Status ensure_link();
+  // Finds where the stream ends and whether it is this log's; appends this process's
+  // writer epoch the first time. Sets fenced_ when another writer has taken over.
+  app::Status sync();
+  // Publishes the next message, or waits for the log to grow. Errors: the publish's.
+  app::Status ship_next();
+  void note_error(const app::Error& e);
+  void note_ok();
+  void sleep_for(std::chrono::milliseconds d);
+
+  eventstore::EventStore& log_;
+  const ReplicationOptions options_;
+  const std::string subject_;
+  std::unique_ptr<NatsLink> link_;
+  std::unique_ptr<NatsLink> first_link_;  // from start(), taken over by the thread
+
+  // Thread only:
+  bool synced_ = false;
+  bool epoch_started_ = false;
+  std::uint64_t next_ = 1;         // the first position the stream lacks
+  std::uint64_t last_sequence_ = 0;  // the stream's last sequence (ours)
+  std::uint64_t previous_epoch_ = 0;  // in force before our epoch's event
+  std::uint64_t epoch_position_ = 0;  // of our epoch's event
+  std::size_t budget_ = 0;          // envelope bytes per message
+
+  mutable std::mutex mutex_;  // guards status_, stopping_ waits
+  std::condition_variable wake_;
+  ReplicationStatus status_;
+  bool failing_ = false;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> connected_{false};
+  std::thread thread_;
+};
+
+}  // namespace mailbox::replication

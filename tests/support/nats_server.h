@@ -1,0 +1,111 @@
+#pragma once
+// Runs a real nats-server (Debian's) with JetStream on a loopback port, its store in a
+// folder of the test's, for the replication tests. It can be stopped and started again
+// on the same port and store.
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "tests/support/process.h"
+
+namespace mailbox::testing {
+
+// A loopback port nobody listens on right now.
+inline std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
+    ::close(fd);
+    throw std::runtime_error("no free port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+inline bool accepts_connections(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+class NatsServer {
+ public:
+  // dir: a folder of the test's (the config and the JetStream store go there).
+  // extra: more configuration, e.g. an authorization block.
+  explicit NatsServer(std::string dir, std::string extra = {})
+      : dir_(std::move(dir)), port_(free_port()), monitor_port_(free_port()) {
+    config_ = dir_ + "/nats.conf";
+    std::ofstream(config_) << "server_name: mailbox_test\nlisten: 127.0.0.1:" << port_
+                           << "\nhttp: 127.0.0.1:" << monitor_port_ << "\njetstream {\n  store_dir: \"" << dir_
+                           << "/store\"\n}\n"
+                           << extra << "\n";
+    start();
+  }
+  ~NatsServer() { stop(); }
+  NatsServer(const NatsServer&) = delete;
+
+  // Starts it and waits (bounded) until JetStream answers its health check.
+  void start() {
+    process_ = std::make_unique<ChildProcess>("/usr/bin/nats-server", std::vector<std::string>{"-c", config_});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (!healthy()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        auto out = process_->wait(std::chrono::milliseconds(100));
+        throw std::runtime_error("nats-server did not become healthy: " + out.err + out.out);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  // SIGTERM, and waits for the exit.
+  void stop() {
+    if (!process_) return;
+    process_->signal(SIGTERM);
+    (void)process_->wait(std::chrono::seconds(10));
+    process_.reset();
+  }
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  bool healthy() const {
+    if (!accepts_connections(monitor_port_)) return false;
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(monitor_port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      return false;
+    }
+    const std::string req = "GET /healthz?js-enabled-only=true HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    char buf[512];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ::close(fd);
+    return n > 12 && std::string(buf, 12).find("200") != std::string::npos;
+  }
+
+  std::string dir_, config_;
+  std::uint16_t port_, monitor_port_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace mailbox::testing
