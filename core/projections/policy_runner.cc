@@ -93,7 +93,22 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
   return out;
 }
 
+void PolicyRunner::follow_checkpoint() {
+  std::uint64_t seen = log_.head();
+  while (!stopping_) {
+    auto cp = log_.checkpoint(policy_.name());
+    if (!cp) {
+      state_.set_error(cp.error());
+      return;
+    }
+    if (*cp) state_.position().advance(**cp);
+    log_.committed().wait_past(seen, stopping_);
+    seen = log_.head();
+  }
+}
+
 void PolicyRunner::run() {
+  if (options_.follow_checkpoint) return follow_checkpoint();
   std::uint64_t pos = state_.position().get();
   auto backoff = options_.first_retry;
   while (!stopping_) {

@@ -21,6 +21,9 @@ struct PolicyOptions {
   std::size_t batch_events = 500;                           // events reacted to per commit
   std::chrono::milliseconds first_retry{50};                // after an unavailable answer
   std::chrono::milliseconds max_retry{5000};                // backoff doubles up to this
+  // A copy of another process's log (a read replica): the policy never reacts; its
+  // position follows its checkpoint as the checkpoint arrives with the log.
+  bool follow_checkpoint = false;
 };
 
 class PolicyRunner {
@@ -46,6 +49,8 @@ class PolicyRunner {
 
  private:
   void run();
+  // run() for options.follow_checkpoint.
+  void follow_checkpoint();
   struct Step {
     std::uint64_t handled;             // the checkpoint committed (== from: nothing new)
     bool retry_later;                  // the policy answered unavailable for the next event
