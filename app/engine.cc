@@ -12,6 +12,11 @@
 
 namespace mailbox::app {
 
+namespace {
+// At stop, how long the shipper may go on shipping what is committed.
+constexpr std::chrono::milliseconds kShipOnStop{1000};
+}  // namespace
+
 Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
@@ -89,8 +94,9 @@ Status Engine::start() {
 
 void Engine::stop() {
   if (replica_) replica_->stop();
-  if (shipper_) shipper_->stop();
   followers_.stop();
+  // The policies' last commits and checkpoints ship too, while JetStream answers.
+  if (shipper_) shipper_->stop(kShipOnStop);
 }
 
 std::string Engine::writer_url() const {

@@ -1,5 +1,6 @@
 // mailboxd: the Mailbox service. Opens the data folder, runs the policies and views,
 // and serves the HTTP API until SIGINT or SIGTERM, then drains and exits 0.
+#include <csignal>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
   }
   auto config = std::get<server::Config>(parsed);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  // A peer that closes its end must not kill the process: writes to it fail with EPIPE
+  // instead (the NATS client writes without MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
 
   // Room for every connection and RocksDB's files, or a clear refusal now.
   const std::uint64_t descriptors = server::raise_descriptor_limit();

@@ -57,7 +57,8 @@ std::map<std::string, std::string> headers_of(const LogMessage& message) {
 app::Result<MessageRange> range_of(const std::map<std::string, std::string>& headers) {
   auto first = number(headers, kFirstHeader), last = number(headers, kLastHeader);
   auto epoch = number(headers, kEpochHeader);
-  if (!first || !last || !epoch || *first == 0 || *last < *first)
+  // No events (the checkpoints alone): last is first - 1.
+  if (!first || !last || !epoch || *first == 0 || *last + 1 < *first)
     return app::fail(app::Code::corruption, "a replication message lacks valid Mailbox-First, -Last or -Epoch headers");
   return MessageRange{*first, *last, *epoch};
 }
@@ -81,7 +82,7 @@ app::Result<LogMessage> decode_message(const std::map<std::string, std::string>&
       if (e->bytes() == nullptr) return app::fail(app::Code::corruption, "a replication message has an empty event");
       seg.envelopes.emplace_back(reinterpret_cast<const char*>(e->bytes()->data()), e->bytes()->size());
     }
-  if (seg.envelopes.empty() || seg.first != range->first || seg.last() != range->last)
+  if (seg.first != range->first || seg.last() != range->last)
     return app::fail(app::Code::corruption, "a replication message's events do not match its headers");
   if (root->dedupe() != nullptr)
     for (const auto* row : *root->dedupe()) {
@@ -91,6 +92,8 @@ app::Result<LogMessage> decode_message(const std::map<std::string, std::string>&
       seg.dedupe.push_back(r);
     }
   seg.has_checkpoints = root->has_checkpoints();
+  if (seg.envelopes.empty() && !seg.has_checkpoints)
+    return app::fail(app::Code::corruption, "a replication message holds neither events nor checkpoints");
   if (root->checkpoints() != nullptr)
     for (const auto* cp : *root->checkpoints()) {
       if (cp->name() == nullptr) return app::fail(app::Code::corruption, "a replication message has a nameless checkpoint");

@@ -17,6 +17,9 @@ inline constexpr const char* kLastHeader = "Mailbox-Last";
 inline constexpr const char* kEpochHeader = "Mailbox-Epoch";
 inline constexpr const char* kFormatVersion = "1";
 
+// A message holds consecutive events with the checkpoints as of the last when the
+// writer read up to its head, or the checkpoints alone (no events: the headers' last
+// position is first - 1, the writer's head then).
 struct LogMessage {
   eventstore::LogSegment segment;
   std::uint64_t epoch = 0;  // the writer epoch in force at the segment's last event

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 namespace mailbox::replication {
@@ -78,9 +79,10 @@ struct NatsLink::Impl {
   Owned<jsCtx, jsCtx_Destroy> js;
   Owned<natsSubscription, natsSubscription_Destroy> following;
 
+  std::atomic<bool> closing{false};  // our own close: not a loss worth telling
   static void disconnected(natsConnection*, void* self) {
     auto* impl = static_cast<Impl*>(self);
-    if (impl->on_change) impl->on_change(false, "disconnected");
+    if (impl->on_change && !impl->closing) impl->on_change(false, "disconnected");
   }
   static void reconnected(natsConnection* nc, void* self) {
     auto* impl = static_cast<Impl*>(self);
@@ -93,6 +95,7 @@ struct NatsLink::Impl {
 NatsLink::NatsLink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 NatsLink::~NatsLink() {
+  impl_->closing = true;
   impl_->following.reset();
   if (impl_->connection.p != nullptr) natsConnection_Close(impl_->connection.p);
   impl_->js.reset();

@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::size_t kMaxEventsPerMessage = 10'000;
 constexpr std::chrono::milliseconds kRetry{500};
+// How often an idle shipper looks for checkpoints that moved without new events.
+constexpr std::chrono::milliseconds kIdlePoll{100};
 
 }  // namespace
 
@@ -42,7 +44,13 @@ app::Status Shipper::start() {
   return {};
 }
 
-void Shipper::stop() {
+void Shipper::stop(std::chrono::milliseconds flush) {
+  if (thread_.joinable() && flush.count() > 0) {
+    // Ship what is committed while JetStream answers, for at most flush.
+    const auto deadline = std::chrono::steady_clock::now() + flush;
+    while (std::chrono::steady_clock::now() < deadline && !(idle_ && next_ > log_.head()) && !failing_now())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -56,6 +64,11 @@ void Shipper::stop() {
 void Shipper::sleep_for(std::chrono::milliseconds d) {
   std::unique_lock lock(mutex_);
   wake_.wait_for(lock, d, [&] { return stopping_.load(); });
+}
+
+bool Shipper::failing_now() const {
+  std::lock_guard lock(mutex_);
+  return failing_ || status_.fenced.has_value();
 }
 
 ReplicationStatus Shipper::status() const {
@@ -97,7 +110,7 @@ void Shipper::note_ok() {
     failing_ = false;
     status_.error.reset();
   }
-  if (was_failing) spdlog::info("replication: shipping again from position {}", next_);
+  if (was_failing) spdlog::info("replication: shipping again from position {}", next_.load());
 }
 
 app::Status Shipper::ensure_link() {
@@ -136,17 +149,30 @@ app::Status Shipper::sync() {
   } else {
     auto range = range_of((*last)->headers);
     if (!range) return std::unexpected(range.error());
+    const std::uint64_t last_sequence = (*last)->sequence;
     const std::uint64_t head = log_.head();
     if (range->last > head) {
       fence("stream " + options_.stream + " ends at position " + std::to_string(range->last) +
             ", past this log's head " + std::to_string(head) + ": another writer has written it");
       return {};
     }
-    auto message = decode_message((*last)->headers, (*last)->data);
-    if (!message) return std::unexpected(message.error());
+    // The last message with events (a message may carry checkpoints alone).
+    std::optional<LogMessage> message;
+    for (std::uint64_t seq = last_sequence; seq > 0 && range->last > 0; --seq) {
+      auto m = seq == last_sequence ? std::move(last) : link_->message(options_.stream, seq);
+      if (!m) return std::unexpected(m.error());
+      if (!*m) return app::fail(Code::unavailable, "message " + std::to_string(seq) + " of the stream is gone");
+      auto decoded = decode_message((**m).headers, (**m).data);
+      if (!decoded) return std::unexpected(decoded.error());
+      if (!decoded->segment.envelopes.empty()) {
+        message = std::move(*decoded);
+        break;
+      }
+    }
     auto mine = log_.read_segment(range->last, 1, 1);
     if (!mine) return std::unexpected(mine.error());
-    if (mine->envelopes.empty() || mine->envelopes.front() != message->segment.envelopes.back()) {
+    if (!message || message->segment.last() != range->last || mine->envelopes.empty() ||
+        mine->envelopes.front() != message->segment.envelopes.back()) {
       fence("the event at position " + std::to_string(range->last) + " in stream " + options_.stream +
             " differs from this log's");
       return {};
@@ -161,7 +187,7 @@ app::Status Shipper::sync() {
     }
     stream_epoch = range->epoch;
     next_ = range->last + 1;
-    last_sequence_ = (*last)->sequence;
+    last_sequence_ = last_sequence;
   }
   if (!epoch_started_) {
     auto latest = epoch_at(log_);
@@ -180,7 +206,7 @@ app::Status Shipper::sync() {
     previous_epoch_ = stream_epoch;
     epoch_started_ = true;
     spdlog::info("replication: writer epoch {} ships the log to stream {} (subject {}) from position {}",
-                 status_.epoch, options_.stream, subject_, next_);
+                 status_.epoch, options_.stream, subject_, next_.load());
   }
   {
     std::lock_guard lock(mutex_);
@@ -195,16 +221,20 @@ app::Status Shipper::sync() {
 app::Status Shipper::ship_next() {
   auto segment = log_.read_segment(next_, kMaxEventsPerMessage, budget_);
   if (!segment) return std::unexpected(segment.error());
-  if (segment->envelopes.empty()) {
-    log_.wait_for(next_, std::chrono::milliseconds(500));
+  // Nothing new, or checkpoints alone that moved since the last message: those ship
+  // too, so that a replica's read-your-writes waits see what the policies handled.
+  if (segment->envelopes.empty() && (!segment->has_checkpoints || segment->checkpoints == shipped_checkpoints_)) {
+    idle_ = true;
+    log_.wait_for(next_, kIdlePoll);
     return {};
   }
+  idle_ = false;
   LogMessage message{std::move(*segment), 0};
   message.epoch = message.segment.last() >= epoch_position_ ? status_.epoch : previous_epoch_;
   const std::string body = encode_body(message.segment);
   if (static_cast<std::int64_t>(body.size()) > link_->max_payload()) {
     if (message.segment.envelopes.size() == 1)
-      return app::fail(Code::failed_precondition, "the event at position " + std::to_string(next_) +
+      return app::fail(Code::failed_precondition, "the event at position " + std::to_string(next_.load()) +
                                                       " does not fit in the server's max_payload");
     budget_ /= 2;
     return {};
@@ -214,6 +244,7 @@ app::Status Shipper::ship_next() {
   if (!sequence) return std::unexpected(sequence.error());
   last_sequence_ = *sequence;
   next_ = message.segment.last() + 1;
+  if (message.segment.has_checkpoints) shipped_checkpoints_ = std::move(message.segment.checkpoints);
   std::lock_guard lock(mutex_);
   status_.position = next_ - 1;
   status_.stream_position = next_ - 1;

@@ -32,7 +32,9 @@ class Shipper {
   // process should not start); an unreachable server is not (sends go on, the log
   // ships once it is back). Then starts the thread.
   app::Status start();
-  void stop();
+  // Stops the thread; first, for at most flush, lets it ship what is committed (while
+  // JetStream answers).
+  void stop(std::chrono::milliseconds flush = std::chrono::milliseconds(0));
   ReplicationStatus status() const;
 
  private:
@@ -47,6 +49,7 @@ class Shipper {
   void note_error(const app::Error& e);
   void note_ok();
   void sleep_for(std::chrono::milliseconds d);
+  bool failing_now() const;
 
   eventstore::EventStore& log_;
   const ReplicationOptions options_;
@@ -57,11 +60,12 @@ class Shipper {
   // Thread only:
   bool synced_ = false;
   bool epoch_started_ = false;
-  std::uint64_t next_ = 1;         // the first position the stream lacks
+  std::atomic<std::uint64_t> next_{1};  // the first position the stream lacks
   std::uint64_t last_sequence_ = 0;  // the stream's last sequence (ours)
   std::uint64_t previous_epoch_ = 0;  // in force before our epoch's event
   std::uint64_t epoch_position_ = 0;  // of our epoch's event
   std::size_t budget_ = 0;          // envelope bytes per message
+  std::vector<eventstore::Checkpoint> shipped_checkpoints_;  // as of the last message that had them
 
   mutable std::mutex mutex_;  // guards status_, stopping_ waits
   std::condition_variable wake_;
@@ -69,6 +73,8 @@ class Shipper {
   bool failing_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};
+  // The thread found nothing to ship at its last look (next_ is read with it by stop()).
+  std::atomic<bool> idle_{false};
   std::thread thread_;
 };
 

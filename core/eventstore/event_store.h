@@ -111,13 +111,14 @@ class EventStore {
   // ---- Copying the log (replication) ------------------------------------------------
   // Events from position `from` on, as stored, read in one snapshot: at most max_events
   // and about max_bytes of envelopes (at least one event), with their dedupe rows, and
-  // every checkpoint when the segment reaches the snapshot's head. Empty (no envelopes)
-  // when from is past the head.
+  // every checkpoint when the segment reaches the snapshot's head. Without envelopes
+  // when from is past the head; then with the checkpoints when from is head + 1.
   Result<LogSegment> read_segment(std::uint64_t from, std::size_t max_events, std::size_t max_bytes) const;
   // Writes a segment read from another store at the same positions, through the writer
   // (one synced batch): envelopes already present (up to head()) are skipped, the rest
   // must start at head() + 1. Every envelope is verified (position, stream version)
-  // before anything is written. Returns the new head. Errors: invalid_argument (a gap,
+  // before anything is written. Checkpoints are written when the segment ends at or
+  // past head(), each only if it moves forward. Returns the new head. Errors: invalid_argument (a gap,
   // or an envelope that does not fit), corruption, unavailable. Not to be mixed with
   // appends from this process: a store is either written by its own appends or a copy.
   Result<std::uint64_t> apply_segment(LogSegment segment);

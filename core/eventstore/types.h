@@ -56,6 +56,7 @@ struct StreamAppend {
 struct Checkpoint {
   std::string name;  // 1..1024 bytes
   std::uint64_t position = 0;
+  bool operator==(const Checkpoint&) const = default;
 };
 
 // Several stream appends and checkpoints committed all together or not at all.
@@ -103,8 +104,9 @@ struct DedupeRow {
 // A stretch of the log as stored, for copying it into another store byte for byte
 // (replication): consecutive events' envelopes, the dedupe rows of the ids among them,
 // and, when it ends at the head it was read at, every checkpoint as of that head (so a
-// copy's checkpoints always agree with its log). Read by EventStore::read_segment,
-// applied by EventStore::apply_segment.
+// copy's checkpoints always agree with its log). A segment without envelopes that
+// carries checkpoints is the checkpoints alone, as of position first - 1. Read by
+// EventStore::read_segment, applied by EventStore::apply_segment.
 struct LogSegment {
   std::uint64_t first = 0;              // position of envelopes[0]
   std::vector<std::string> envelopes;   // the log values, as stored

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -51,6 +52,7 @@ class NatsServer {
   // extra: more configuration, e.g. an authorization block.
   explicit NatsServer(std::string dir, std::string extra = {})
       : dir_(std::move(dir)), port_(free_port()), monitor_port_(free_port()) {
+    std::filesystem::create_directories(dir_);
     config_ = dir_ + "/nats.conf";
     std::ofstream(config_) << "server_name: mailbox_test\nlisten: 127.0.0.1:" << port_
                            << "\nhttp: 127.0.0.1:" << monitor_port_ << "\njetstream {\n  store_dir: \"" << dir_
@@ -63,7 +65,7 @@ class NatsServer {
 
   // Starts it and waits (bounded) until JetStream answers its health check.
   void start() {
-    process_ = std::make_unique<ChildProcess>("/usr/bin/nats-server", std::vector<std::string>{"-c", config_});
+    process_ = std::make_unique<ChildProcess>("/usr/sbin/nats-server", std::vector<std::string>{"-c", config_});
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (!healthy()) {
       if (std::chrono::steady_clock::now() > deadline) {

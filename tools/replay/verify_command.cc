@@ -7,6 +7,7 @@
 #include "app/catalog.h"
 #include "core/projections/rebuild.h"
 #include "tools/replay/commands.h"
+#include "tools/replay/compare_logs.h"
 #include "tools/replay/data_folder.h"
 #include "tools/replay/options.h"
 
@@ -64,16 +65,27 @@ Rows rows_of(const projections::ViewStore& views, std::string_view view, std::ui
 }  // namespace
 
 int verify_command(const std::vector<std::string>& args) {
-  std::string data;
+  std::string data, against;
   std::size_t show = 10;
   po::options_description flags(
-      "mailbox-replay verify: rebuild the views elsewhere and compare them with the live ones\n"
+      "mailbox-replay verify: rebuild the views elsewhere and compare them with the live ones, or, with\n"
+      "--against, compare the log with another folder's (positions, event ids, envelope bytes, event-id\n"
+      "rows, checkpoints; a writer's and its replica's, say).\n"
       "Exit 0 when they are equal, 1 when not. Writes nothing to the data folder; works beside mailboxd.\n\n"
-      "Usage: mailbox-replay verify --data DIR [--show N]\n\nOptions");
+      "Usage: mailbox-replay verify --data DIR [--show N]\n"
+      "       mailbox-replay verify --data DIR --against OTHER_DIR\n\nOptions");
   flags.add_options()("data", po::value(&data)->required(), "the data folder (as mailboxd --data)")(
-      "show", po::value(&show)->default_value(show), "how many differences to print per view");
+      "show", po::value(&show)->default_value(show), "how many differences to print per view")(
+      "against", po::value(&against), "another data folder whose log must be the same");
   po::variables_map vm;
   if (auto exit = parse_flags("verify", args, flags, vm)) return *exit;
+  if (!against.empty()) {
+    auto mine = open_log(data, true);
+    if (auto* f = std::get_if<Failure>(&mine)) return fail("verify", f->exit_code, f->message);
+    auto theirs = open_log(against, true);
+    if (auto* f = std::get_if<Failure>(&theirs)) return fail("verify", f->exit_code, f->message);
+    return compare_logs(*std::get<0>(mine), data, *std::get<0>(theirs), against);
+  }
 
   auto log = open_log(data, true);
   if (auto* f = std::get_if<Failure>(&log)) return fail("verify", f->exit_code, f->message);

@@ -13,7 +13,9 @@ rocksdb::Slice slice(const EventId& id) { return {reinterpret_cast<const char*>(
 struct SnapshotHold {
   rocksdb::DB* db;
   const rocksdb::Snapshot* snapshot;
-  ~SnapshotHold() { db->ReleaseSnapshot(snapshot); }
+  ~SnapshotHold() {
+    if (snapshot != nullptr) db->ReleaseSnapshot(snapshot);
+  }
 };
 
 }  // namespace
@@ -21,7 +23,9 @@ struct SnapshotHold {
 Result<LogSegment> read_segment(const LogDb& db, std::uint64_t from, std::size_t max_events, std::size_t max_bytes) {
   LogSegment segment;
   segment.first = from == 0 ? 1 : from;
-  SnapshotHold hold{db.db(), db.db()->GetSnapshot()};
+  // A read-only (secondary) instance changes only when it catches up: it is its own
+  // snapshot, and RocksDB has none for it.
+  SnapshotHold hold{db.db(), db.read_only() ? nullptr : db.db()->GetSnapshot()};
   rocksdb::ReadOptions ro;
   ro.snapshot = hold.snapshot;
 
@@ -55,7 +59,16 @@ Result<LogSegment> read_segment(const LogDb& db, std::uint64_t from, std::size_t
     ++expected;
   }
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading the log"));
-  if (it->Valid() || segment.envelopes.empty()) return segment;  // not at the snapshot's head
+  if (it->Valid()) return segment;  // not at the snapshot's head
+  if (segment.envelopes.empty()) {
+    // Past the head: the checkpoints alone, when from is just past it.
+    std::unique_ptr<rocksdb::Iterator> last(db.db()->NewIterator(ro, db.log()));
+    last->SeekToLast();
+    if (!last->status().ok()) return std::unexpected(to_error(last->status(), "reading the log head"));
+    std::uint64_t head = 0;
+    if (last->Valid()) head = keys::decode_u64(std::string_view(last->key().data(), last->key().size())).value_or(0);
+    if (head + 1 != segment.first) return segment;
+  }
 
   segment.has_checkpoints = true;
   std::unique_ptr<rocksdb::Iterator> cps(db.db()->NewIterator(ro, db.checkpoints()));
@@ -70,7 +83,7 @@ Result<LogSegment> read_segment(const LogDb& db, std::uint64_t from, std::size_t
 
 Result<std::size_t> stage_segment(const LogDb& db, StreamHeadCache& heads, const LogSegment& segment,
                                   std::uint64_t next, rocksdb::WriteBatch& wb) {
-  if (segment.envelopes.empty() || segment.last() < next) return 0;  // nothing new: checkpoints stay
+  if (segment.last() + 1 < next) return 0;  // the copy is past it: nothing new
   if (segment.first > next)
     return fail(Code::invalid_argument, "a segment starting at position " + std::to_string(segment.first) +
                                             " leaves a gap after the log's head " + std::to_string(next - 1));
@@ -105,7 +118,10 @@ Result<std::size_t> stage_segment(const LogDb& db, StreamHeadCache& heads, const
   if (segment.has_checkpoints)
     for (const auto& cp : segment.checkpoints) {
       if (!keys::valid_name(cp.name)) return fail(Code::invalid_argument, "a checkpoint name is not valid");
-      wb.Put(db.checkpoints(), cp.name, keys::encode_u64(cp.position));
+      // Checkpoints only move forward: a segment delivered again never takes one back.
+      auto current = db.checkpoint(cp.name);
+      if (!current) return std::unexpected(current.error());
+      if (!*current || **current < cp.position) wb.Put(db.checkpoints(), cp.name, keys::encode_u64(cp.position));
     }
   return staged;
 }

@@ -1,0 +1,112 @@
+#pragma once
+// What the replication tests share: a writer and replicas as real mailboxd processes
+// on loopback ports, sends through HTTP, and reads through the replicas.
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <memory>
+#include <regex>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include "tests/support/http_client.h"
+#include "tests/support/mailboxd_process.h"
+#include "tests/support/nats_server.h"
+#include "tests/support/process.h"
+
+namespace mailbox::testing {
+
+inline const std::string kWriterUrl = "http://writer.test:8080";
+
+// A mailboxd whose output is read all along (a full pipe would block its logging),
+// stopped with SIGTERM when the test is done with it.
+class Node {
+ public:
+  explicit Node(Mailboxd m) : m_(std::move(m)), port(m_.port) {
+    drain_ = std::thread([this] {
+      while (!stop_) (void)m_.process->read_lines(SIZE_MAX, std::chrono::milliseconds(50));
+    });
+  }
+  ~Node() {
+    if (drain_.joinable()) stop(false);
+  }
+  Node(const Node&) = delete;
+  // SIGTERM, then the exit; checks it was clean when asked to. Returns the output.
+  std::string stop(bool check = true) {
+    stop_ = true;
+    drain_.join();
+    m_.process->signal(SIGTERM);
+    auto r = m_.process->wait(std::chrono::seconds(20));
+    if (check) CHECK_MESSAGE(r.exit_code == 0, r.out.substr(r.out.size() > 3000 ? r.out.size() - 3000 : 0) << r.err);
+    return r.out + r.err;
+  }
+
+ private:
+  Mailboxd m_;
+  std::atomic<bool> stop_{false};
+  std::thread drain_;
+
+ public:
+  const std::uint16_t port;
+};
+
+inline std::unique_ptr<Node> start_writer(const std::string& data, const std::string& nats,
+                                          std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"--data", data, "--replicate", nats, "--advertise-url", kWriterUrl};
+  args.insert(args.end(), more.begin(), more.end());
+  return std::make_unique<Node>(start_mailboxd(MAILBOXD_PATH, args));
+}
+
+inline std::unique_ptr<Node> start_replica(const std::string& data, const std::string& nats,
+                                           std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"--data", data, "--follow", nats};
+  args.insert(args.end(), more.begin(), more.end());
+  return std::make_unique<Node>(start_mailboxd(MAILBOXD_PATH, args));
+}
+
+struct Sent {
+  std::string id;
+  std::uint64_t position = 0;
+};
+
+// POST /mobiles; status 0 when the connection failed.
+inline std::pair<int, Sent> send_message(std::uint16_t port, const std::string& sender, const std::string& receiver,
+                                        const std::string& text) {
+  try {
+    auto r = http_call(port, "POST", "/mobiles",
+                       R"({"user":")" + sender + R"(","receiver":")" + receiver + R"(","text":")" + text + R"("})",
+                       {{"Content-Type", "application/json"}});
+    Sent sent;
+    std::smatch m;
+    if (std::regex_search(r.body, m, std::regex(R"re("id":"([^"]+)")re"))) sent.id = m[1];
+    if (std::regex_search(r.body, m, std::regex(R"re("position":(\d+))re"))) sent.position = std::stoull(m[1]);
+    return {r.status, sent};
+  } catch (const std::exception&) {
+    return {0, {}};
+  }
+}
+
+// The receiver's mailbox on a server, once it shows `position` (at most 10 s).
+inline HttpReply mailbox_at(std::uint16_t port, const std::string& receiver, std::uint64_t position) {
+  return http_call(port, "GET",
+                   "/readmails?receiver=" + receiver + "&limit=100&min_position=" + std::to_string(position) +
+                       "&wait_ms=10000");
+}
+
+// mailbox-replay verify --data a --against b.
+inline ProcessResult verify_against(const std::string& a, const std::string& b) {
+  ChildProcess p(MAILBOX_REPLAY_PATH, {"verify", "--data", a, "--against", b});
+  return p.wait(std::chrono::seconds(60));
+}
+
+// The value of a metric line (first match of `name{...} value`), or -1.
+inline double metric(std::uint16_t port, const std::string& name) {
+  auto r = http_call(port, "GET", "/metrics");
+  std::smatch m;
+  if (std::regex_search(r.body, m, std::regex("\n" + name + R"((\{[^}]*\})? ([0-9.e+-]+))"))) return std::stod(m[2]);
+  return -1;
+}
+
+}  // namespace mailbox::testing
