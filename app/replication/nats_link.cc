@@ -242,9 +242,10 @@ Result<std::uint64_t> NatsLink::publish(const std::string& subject, const std::m
   return ack.p->Sequence;
 }
 
-Status NatsLink::follow(const std::string& subject, std::uint64_t from) {
+Status NatsLink::follow(const std::string& stream, const std::string& subject, std::uint64_t from) {
   jsSubOptions so;
   jsSubOptions_Init(&so);
+  so.Stream = stream.c_str();  // named: no lookup of the stream by subject (less to permit)
   so.Ordered = true;
   so.Config.DeliverPolicy = js_DeliverByStartSequence;
   so.Config.OptStartSeq = std::max<std::uint64_t>(from, 1);

@@ -89,7 +89,7 @@ class NatsLink {
 
   // Follows subject in order from sequence `from` (an ordered consumer): next() waits
   // up to timeout_ms for the next message; nullopt when none came.
-  Status follow(const std::string& subject, std::uint64_t from);
+  Status follow(const std::string& stream, const std::string& subject, std::uint64_t from);
   Result<std::optional<StreamMessage>> next(std::int64_t timeout_ms);
   void unfollow();
 

@@ -167,7 +167,7 @@ app::Status Replica::subscribe() {
       if (theirs.last() == head) from = lo + 1;
     }
   }
-  if (auto s = link_->follow(subject_, from); !s) return s;
+  if (auto s = link_->follow(options_.stream, subject_, from); !s) return s;
   following_ = true;
   refresh_stream_position(true);
   {

@@ -61,3 +61,28 @@ TEST_CASE("an nkey seed file authenticates the writer and the replica") {
   writer->stop();
   replica->stop();
 }
+
+TEST_CASE("the permissions of docs/replication.md: the writer publishes the log, the replica only reads it") {
+  // The authorization block as docs/replication.md gives it, with the passwords filled in.
+  const std::string doc = [] {
+    std::ifstream in(DOCS_REPLICATION_PATH);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  auto from = doc.find("    authorization {");
+  auto to = doc.find("\n\n", from);
+  REQUIRE(from != std::string::npos);
+  std::string block = doc.substr(from, to - from);
+  for (auto [var, value] : {std::pair{"$WRITER_PASSWORD", "wpass"}, {"$REPLICA_PASSWORD", "rpass"}})
+    block.replace(block.find(var), std::string(var).size(), value);
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"), block);
+  auto writer = start_writer(dir.sub("w"), with_user(nats.url(), "writer:wpass"));
+  auto replica = start_replica(dir.sub("r"), with_user(nats.url(), "replica:rpass"));
+  auto [status, sent] = send_message(writer->port, "01011112222", "01033334444", "hello");
+  REQUIRE(status == 201);
+  auto r = mailbox_at(replica->port, "01033334444", sent.position);
+  CHECK(r.body.find(sent.id) != std::string::npos);
+  CHECK(metric(replica->port, "mailbox_replication_errors_total") == 0);
+  writer->stop();
+  replica->stop();
+}
