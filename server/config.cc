@@ -210,16 +210,21 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     if (!std::filesystem::is_regular_file(std::filesystem::path(c.web_dir) / "index.html", ec))
       return ConfigExit{2, "mailboxd: --web-dir '" + c.web_dir + "' has no index.html"};
   }
+  if (auto refused = apply_protected_mode(c, "--listen " + listen)) return *refused;
+  return c;
+}
+
+std::optional<ConfigExit> apply_protected_mode(Config& c, const std::string& where) {
   // Protected mode, as Redis has it: without keys, loopback only, unless told otherwise.
   if (!c.has_keys()) {
     if (!is_loopback(c.http.host) && !c.insecure_no_auth)
-      return ConfigExit{2, "mailboxd: --listen " + listen +
+      return ConfigExit{2, "mailboxd: " + where +
                                " is not a loopback address, and no key is configured: anyone who reaches it could "
                                "send as anyone and read every mailbox. Give --auth-hs256-secret-file or "
                                "--auth-public-keys (see README, Beyond loopback), or --insecure-no-auth to accept that."};
     c.http.loopback_clients_only = !c.insecure_no_auth;
   }
-  return c;
+  return std::nullopt;
 }
 
 }  // namespace mailbox::server

@@ -59,4 +59,10 @@ struct ConfigExit {
 // Parses argv and the environment. Returns the config, or what to print and the exit code.
 std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv);
 
+// Protected mode for the address served on (c.http.host; `where` names it in the
+// refusal): without keys, a non-loopback address is refused (exit 2) unless
+// --insecure-no-auth, and only loopback clients are served unless --insecure-no-auth.
+// parse_config applies it to --listen; main again to an inherited socket's address.
+std::optional<ConfigExit> apply_protected_mode(Config& c, const std::string& where);
+
 }  // namespace mailbox::server

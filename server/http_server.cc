@@ -2,6 +2,9 @@
 
 #include "server/http_server.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -104,6 +107,8 @@ struct HttpServer::Impl {
     });
   }
   std::vector<std::thread> threads;
+  // The listening socket was given (adopt): never shut it down, only close our descriptor.
+  bool inherited = false;
   std::atomic<bool> draining{false};
   std::atomic<bool> stopped{false};
 
@@ -122,6 +127,9 @@ struct HttpServer::Impl {
 
   void accept();
   void accept_later(const beast::error_code& ec);
+  // On the acceptor's strand: no more accepts; connections not yet accepted stay queued
+  // on an inherited socket for its other holder, and are refused otherwise.
+  void stop_accepting();
   // A short 503 problem on a connection that is not served, then close.
   void refuse(tcp::socket socket, Problem why);
   // Counts the session (and its address); false when its address has its share already.
@@ -150,10 +158,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     return kNames[static_cast<int>(state_.load())];
   }
 
-  // From another thread: close if no request is in flight, else after its answer.
+  // From another thread: close once idle for kDrainingGrace, or after the answer to
+  // the request in flight.
   void drain() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->state_ == State::idle) self->close();
+      if (self->state_ == State::idle) self->close_when_idle();
       if (self->stream_body_) self->stream_body_->cancel();
     });
   }
@@ -163,17 +172,35 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void read_next() {
     if (state_ == State::closed) return;
-    if (server_.draining) return close();
     parser_.emplace();
     apply_limits(*parser_, server_.options);
     if (buffer_.size() > 0) return read_header();
     // Idle until the first byte of the next request.
     state_ = State::idle;
+    idle_since_ = std::chrono::steady_clock::now();
     stream_.expires_after(server_.options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return self->close();
       self->buffer_.commit(n);
       self->read_header();
+    });
+    if (server_.draining) close_when_idle();
+  }
+
+  // Draining: a client that has just been answered (or has just connected) may be
+  // sending its next request already; it gets kDrainingGrace from then to begin it, and
+  // the answer says Connection: close. Past it, the idle read is cancelled: it ends
+  // aborted, and the connection closes, unless it has just read a request's first
+  // bytes, which are then served. (A client that sends at that very instant on a
+  // connection idle all that time can still see it closed: HTTP's keep-alive race.)
+  void close_when_idle() {
+    const auto idle = std::chrono::steady_clock::now() - idle_since_;
+    idle_timer_.expires_after(kDrainingGrace - std::min<std::chrono::steady_clock::duration>(idle, kDrainingGrace));
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->state_ != State::idle) return;
+      beast::error_code ignored;
+      if (self->stream_.socket().available(ignored) > 0) return;  // a request is arriving
+      self->stream_.socket().cancel(ignored);
     });
   }
 
@@ -301,7 +328,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     // One deadline, however much keeps coming; short while draining, where every answer
     // closes its connection and the drain waits for them all.
-    stream_.expires_after(server_.draining ? std::chrono::milliseconds(200) : std::chrono::milliseconds(1000));
+    stream_.expires_after(server_.draining ? kDrainingGrace : std::chrono::milliseconds(1000));
     linger_read();
   }
 
@@ -316,6 +343,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void close() {
     if (state_ == State::closed) return;
     state_ = State::closed;
+    idle_timer_.cancel();
     if (stream_body_) stream_body_->cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -331,6 +359,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   const std::string address_;  // the peer's IP address
   bool keep_alive_ = true;
   std::atomic<State> state_{State::idle};
+  std::chrono::steady_clock::time_point idle_since_;  // when it last became idle (strand only)
+  asio::steady_timer idle_timer_{stream_.get_executor()};  // closes it when idle while draining
 };
 
 bool HttpServer::Impl::add(const std::shared_ptr<Session>& s) {
@@ -392,7 +422,7 @@ void HttpServer::Impl::accept() {
       return accept_later(ec);
     }
     accept_backoff = std::chrono::milliseconds(0);
-    if (draining) return;
+    // Accepted as the drain began: served like the others (its answer closes it).
     beast::error_code peer_ec;
     const auto peer = socket.remote_endpoint(peer_ec);
     const std::string address = peer_ec ? std::string() : peer.address().to_string();
@@ -413,8 +443,22 @@ void HttpServer::Impl::accept() {
       return accept();
     }
     session->start();
-    accept();
+    if (!draining) accept();
   });
+}
+
+void HttpServer::Impl::stop_accepting() {
+  beast::error_code ec;
+  accept_timer.cancel();
+  if (!inherited) {
+    acceptor.close(ec);
+    return;
+  }
+  // Not close(): Asio leaves a closed descriptor in its epoll set, to be dropped by the
+  // kernel once the socket's last descriptor is closed, and another process holds this
+  // one. release() takes it out of the set (and ends the pending accept) first.
+  const int fd = acceptor.release(ec);
+  if (fd >= 0) ::close(fd);
 }
 
 ReadRequest read_request(std::string_view bytes, const ServerOptions& options, std::string_view peer) {
@@ -469,6 +513,19 @@ app::Status HttpServer::listen() {
   return {};
 }
 
+app::Status HttpServer::adopt(int fd) {
+  sockaddr_storage address{};
+  socklen_t size = sizeof address;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0)
+    return app::fail(app::Code::unavailable, "the inherited socket has no address");
+  beast::error_code ec;
+  if (impl_->acceptor.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec); ec)
+    return app::fail(app::Code::unavailable, "cannot serve on the inherited socket: " + ec.message());
+  impl_->inherited = true;
+  impl_->accept();
+  return {};
+}
+
 std::uint16_t HttpServer::port() const {
   beast::error_code ec;
   return impl_->acceptor.local_endpoint(ec).port();
@@ -493,10 +550,7 @@ void HttpServer::on_reload_signal(std::function<void()> on_signal) {
 
 bool HttpServer::drain(std::chrono::milliseconds timeout) {
   impl_->draining = true;
-  asio::post(impl_->acceptor.get_executor(), [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
+  asio::post(impl_->acceptor.get_executor(), [this] { impl_->stop_accepting(); });
   std::vector<std::shared_ptr<Impl::Session>> open;
   {
     std::lock_guard lock(impl_->sessions_mutex);

@@ -49,6 +49,12 @@ struct ReadRequest {
 // request nor a refusal (the connection just closes).
 ReadRequest read_request(std::string_view bytes, const ServerOptions& options, std::string_view peer = {});
 
+// While draining: how long a connection with no request under way stays open after
+// its last answer (or its accept), so that a request its client is already sending is
+// answered rather than cut; also how long a closing connection waits for its client
+// to stop sending.
+inline constexpr std::chrono::milliseconds kDrainingGrace{200};
+
 class HttpServer {
  public:
   using Handler = std::function<void(HttpRequest, Respond)>;
@@ -59,6 +65,12 @@ class HttpServer {
 
   // Binds and listens. Errors: unavailable (address in use, not permitted), invalid_argument.
   app::Status listen();
+  // Serves on a listening socket it is given instead (socket activation): it binds
+  // nothing, and at drain it stops accepting and closes its own descriptor without ever
+  // shutting the socket down, so that connections queued on it wait for the socket's
+  // other holder (systemd, the next process). Takes fd. Errors: unavailable.
+  // REQUIRES: fd is a listening TCP socket (see check_listening_socket).
+  app::Status adopt(int fd);
   std::uint16_t port() const;
   // Starts the I/O threads; they accept and serve until stop().
   void start();
@@ -69,9 +81,10 @@ class HttpServer {
   // Calls on_signal (on an I/O thread) on every SIGHUP.
   void on_reload_signal(std::function<void()> on_signal);
 
-  // Stops accepting, closes idle connections, lets requests in flight finish (each
-  // connection closes after its response), ends live streams. Waits up to `timeout`
-  // for every connection to close; returns whether they all did.
+  // Stops accepting, lets requests in flight finish (each connection closes after its
+  // response, which says Connection: close), closes connections once they have been
+  // idle for kDrainingGrace, ends live streams. Waits up to `timeout` for every
+  // connection to close; returns whether they all did.
   bool drain(std::chrono::milliseconds timeout);
   // Stops the I/O threads. Thread-safe, idempotent.
   void stop();

@@ -21,6 +21,7 @@
 #include "server/descriptors.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
+#include "server/socket_activation.h"
 
 using namespace mailbox;
 using namespace std::chrono_literals;
@@ -46,6 +47,23 @@ int main(int argc, char** argv) {
   // A peer that closes its end must not kill the process: writes to it fail with EPIPE
   // instead (the NATS client writes without MSG_NOSIGNAL).
   std::signal(SIGPIPE, SIG_IGN);
+  // Socket activation: a socket passed by systemd (or a parent playing it) stands in for
+  // --listen, and outlives this process (see deploy/ and docs/operations.md).
+  auto inherited = server::take_inherited_socket();
+  if (!inherited) {
+    std::fprintf(stderr, "mailboxd: %s\n", inherited.error().message.c_str());
+    return 2;
+  }
+  if (*inherited) {
+    config.http.host = (*inherited)->host;
+    config.http.port = (*inherited)->port;
+    if (auto refused = server::apply_protected_mode(config, "the inherited socket's address " + config.http.host)) {
+      std::fprintf(stderr, "%s\n", refused->message.c_str());
+      return refused->code;
+    }
+    spdlog::info("socket activation: serving on the inherited socket (fd {}), {}:{}; --listen is ignored",
+                 (*inherited)->fd, config.http.host, config.http.port);
+  }
 
   // Room for every connection and RocksDB's files, or a clear refusal now.
   const std::uint64_t descriptors = server::raise_descriptor_limit();
@@ -194,7 +212,7 @@ int main(int argc, char** argv) {
     }
     metrics_http->start();
   }
-  if (auto s = http.listen(); !s) {
+  if (auto s = *inherited ? http.adopt((*inherited)->fd) : http.listen(); !s) {
     std::fprintf(stderr, "mailboxd: %s\n", s.error().message.c_str());
     return 1;
   }

@@ -16,19 +16,30 @@ struct Mailboxd {
   std::uint16_t port = 0;
 };
 
-// Starts mailboxd with --listen 127.0.0.1:0 and the given arguments, and waits for the
-// port it prints. Throws when it does not start.
-inline Mailboxd start_mailboxd(const std::string& path, std::vector<std::string> args) {
-  args.insert(args.end(), {"--listen", "127.0.0.1:0"});
-  Mailboxd m{std::make_unique<ChildProcess>(path, args), 0};
+// Waits for the port a starting mailboxd prints. Throws when it does not start.
+inline Mailboxd wait_listening(std::unique_ptr<ChildProcess> process) {
+  Mailboxd m{std::move(process), 0};
   const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
   std::smatch match;
   std::string out;
   for (std::size_t lines = 1; lines < 200 && !std::regex_search(out, match, listening); ++lines)
     out = m.process->read_lines(lines, std::chrono::milliseconds(100));
-  if (!std::regex_search(out, match, listening)) throw std::runtime_error("mailboxd did not start: " + out);
+  if (!std::regex_search(out, match, listening)) throw std::runtime_error("mailboxd did not start: " + out + m.process->err());
   m.port = static_cast<std::uint16_t>(std::stoi(match[1]));
   return m;
+}
+
+// Starts mailboxd with --listen 127.0.0.1:0 and the given arguments, and waits for the
+// port it prints. Throws when it does not start.
+inline Mailboxd start_mailboxd(const std::string& path, std::vector<std::string> args) {
+  args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+  return wait_listening(std::make_unique<ChildProcess>(path, args));
+}
+
+// Starts mailboxd on a listening loopback socket passed as systemd passes it (see
+// ChildProcess), and waits for it to say so. Throws when it does not start.
+inline Mailboxd start_mailboxd_on(const std::string& path, const std::vector<std::string>& args, int listen_fd) {
+  return wait_listening(std::make_unique<ChildProcess>(path, args, std::vector<std::string>{}, listen_fd));
 }
 
 }  // namespace mailbox::testing

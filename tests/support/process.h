@@ -1,6 +1,7 @@
 #pragma once
 // Runs a program as a child process and collects its exit code, stdout and stderr.
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -22,13 +23,19 @@ struct ProcessResult {
 class ChildProcess {
  public:
   // env: "NAME=value" entries added to this process's environment for the child.
-  ChildProcess(const std::string& path, const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  // listen_fd, when given, is passed as systemd passes a socket (socket_activation.h): as
+  // fd 3, with LISTEN_FDS=1 and LISTEN_PID the child's pid (env may override either);
+  // the child then gets no other descriptor of this process but its stdio.
+  ChildProcess(const std::string& path, const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+               int listen_fd = -1) {
     int out[2], err[2];
     if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe failed");
     // Built before the fork: the child only calls what is safe after fork in a threaded process.
     // The given entries come first, so that they win over the same names inherited.
     std::vector<char*> envp;
+    std::string listen_pid = "LISTEN_PID=" + std::string(20, '\0'), listen_fds = "LISTEN_FDS=1";
     for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    if (listen_fd >= 0) envp.insert(envp.end(), {listen_pid.data(), listen_fds.data()});
     for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
     envp.push_back(nullptr);
     std::vector<char*> argv;
@@ -41,6 +48,12 @@ class ChildProcess {
       ::dup2(out[1], 1);
       ::dup2(err[1], 2);
       for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+      if (listen_fd >= 0) {
+        if (listen_fd == 3) ::fcntl(3, F_SETFD, 0);  // dup2 onto itself would leave close-on-exec
+        else ::dup2(listen_fd, 3);
+        ::close_range(4, ~0U, 0);
+        write_decimal(listen_pid.data() + 11, ::getpid());
+      }
       ::execve(path.c_str(), argv.data(), envp.data());
       std::_Exit(127);
     }
@@ -91,6 +104,8 @@ class ChildProcess {
     return r;
   }
 
+  // What it has written to stderr so far (as read by read_lines, read_until or wait).
+  const std::string& err() const { return err_; }
   void kill() { ::kill(pid_, SIGKILL); }
   pid_t pid() const { return pid_; }
   void signal(int sig) { ::kill(pid_, sig); }
@@ -111,6 +126,15 @@ class ChildProcess {
         }
       }
     return any;
+  }
+
+  // Writes n in decimal at to (async-signal-safe, for the child after fork).
+  static void write_decimal(char* to, long n) {
+    char digits[20];
+    int count = 0;
+    do digits[count++] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) > 0);
+    while (count > 0) *to++ = digits[--count];
   }
 
   pid_t pid_ = -1;
