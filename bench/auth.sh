@@ -64,7 +64,7 @@ declare -A ok errors
 for m in "${modes[@]}"; do ok[$m]=0; errors[$m]=0; done
 for m in open hs256 es256 es256 hs256 open; do
   echo "auth: $connections connections, ${name[$m]} (${seconds}s)..." >&2
-  read -r m_ok _ _ m_bad m_sock < <(run_wrk --threads "$connections" --senders "$work/$m.senders" \
+  read -r m_ok _ _ m_bad m_sock _ < <(run_wrk --threads "$connections" --senders "$work/$m.senders" \
     --metrics-token "${metrics_token[$m]:-}" "http://127.0.0.1:${port[$m]}/mobiles" "$connections" "$seconds" "${port[$m]}")
   if [ "$((m_bad + m_sock))" != 0 ]; then echo "auth: ${name[$m]}: $m_bad non-2xx, and $m_sock socket errors" >&2; fi
   ok[$m]=$(awk -v a="${ok[$m]}" -v b="$m_ok" 'BEGIN { printf "%.1f", a + b / 2 }')

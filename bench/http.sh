@@ -51,13 +51,13 @@ rows=()
 : >"$out.rps"
 for c in 16 64 256; do
   echo "http: $c connections, mailboxd (${seconds}s)..." >&2
-  read -r m_ok m_p50 m_p99 m_bad m_sock < <(run_wrk "http://127.0.0.1:$port/mobiles" "$c" "$seconds" "$port")
+  read -r m_ok m_p50 m_p99 m_bad m_sock _ < <(run_wrk "http://127.0.0.1:$port/mobiles" "$c" "$seconds" "$port")
   m_errors=$((m_bad + m_sock))
   if [ "$m_errors" != 0 ]; then echo "http: mailboxd answered $m_bad non-2xx, and $m_sock socket errors" >&2; fi
   busy=$(wait_idle "$mailboxd_pid" "$idle_bound") ||
     echo "http: mailboxd still busy after ${idle_bound}s; nginx runs beside it" >&2
   echo "http: $c connections, nginx (${seconds}s) after mailboxd was busy ${busy}s more..." >&2
-  read -r n_ok n_p50 n_p99 n_bad n_sock < <(run_wrk "http://127.0.0.1:$((port + 1))/mobiles" "$c" "$seconds")
+  read -r n_ok n_p50 n_p99 n_bad n_sock _ < <(run_wrk "http://127.0.0.1:$((port + 1))/mobiles" "$c" "$seconds")
   n_errors=$((n_bad + n_sock))
   if [ "$n_errors" != 0 ]; then echo "http: nginx answered $n_bad non-2xx, and $n_sock socket errors" >&2; fi
   ratio=$(awk -v a="$m_ok" -v b="$n_ok" -v e="$((m_errors + n_errors))" 'BEGIN { if (e > 0 || b == 0) print "null"; else printf "%.4f", a / b }')

@@ -67,15 +67,15 @@ mailboxd_non2xx() {
 
 # run_wrk [--threads N] [--senders FILE] [--metrics-token TOKEN] URL CONNECTIONS SECONDS
 #         [MAILBOXD_PORT]
-#   -> "successes_per_s p50_us p99_us non2xx socket_errors"
+#   -> "successes_per_s p50_us p99_us non2xx socket_errors max_us"
 # Sends bench/post_mobiles.lua's POSTs with wrk (one thread unless --threads, keep-alive;
 # --senders is the script's senders file: who sends, with which token). non2xx is wrk's
 # count of answers with a status of 400 or more; with MAILBOXD_PORT it is at least
 # mailboxd's own count of answers outside 2xx during the run (read with --metrics-token
 # when mailboxd checks tokens), since wrk takes 1xx and 3xx for successes. Successes are
 # the answers that were not non2xx; socket errors (connect, read, write, timeout) are
-# counted apart. The percentiles are wrk's, over every answer. A wrk that prints no
-# result counts as one socket error.
+# counted apart. The percentiles and the longest request (max_us) are wrk's, over every
+# answer. A wrk that prints no result counts as one socket error.
 run_wrk() {
   local threads=1 senders=() metrics_token=""
   while [ $# -gt 0 ]; do
@@ -93,7 +93,7 @@ run_wrk() {
   if [ -n "$port" ]; then after=$(mailboxd_non2xx "$port" "$metrics_token") || after=""; fi
   if [ -z "$result" ]; then
     echo "$(basename "$0"): wrk printed no result for $url" >&2
-    echo "0 0 0 0 1"
+    echo "0 0 0 0 1 0"
     return
   fi
   awk -v before="$before" -v after="$after" '{
@@ -102,6 +102,6 @@ run_wrk() {
     if (before != "" && after != "" && after - before > bad) bad = after - before
     ok = v["requests"] - bad
     if (ok < 0) ok = 0
-    printf "%.1f %d %d %d %d\n", (v["seconds"] > 0 ? ok / v["seconds"] : 0), v["p50_us"], v["p99_us"], bad, v["socket_errors"]
+    printf "%.1f %d %d %d %d %d\n", (v["seconds"] > 0 ? ok / v["seconds"] : 0), v["p50_us"], v["p99_us"], bad, v["socket_errors"], v["max_us"]
   }' <<<"$result"
 }

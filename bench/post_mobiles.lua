@@ -1,6 +1,7 @@
 -- wrk script: POST /mobiles with a JSON body, a different receiver per request, and a
 -- machine-readable result line at the end: every answer (requests), the run's length,
--- wrk's count of answers with a status of 400 or more (non2xx) and its socket errors.
+-- wrk's count of answers with a status of 400 or more (non2xx), its socket errors, and
+-- the longest request.
 -- bench/lib.sh's run_wrk turns it into successes per second.
 --
 -- Given a senders file (wrk ... -s post_mobiles.lua URL -- FILE), wrk's thread i (from
@@ -40,7 +41,8 @@ end
 
 done = function(summary, latency, requests)
   local seconds = summary.duration / 1e6
-  io.write(string.format("RESULT requests=%d seconds=%.3f p50_us=%d p99_us=%d non2xx=%d socket_errors=%d\n",
+  io.write(string.format("RESULT requests=%d seconds=%.3f p50_us=%d p99_us=%d non2xx=%d socket_errors=%d max_us=%d\n",
     summary.requests, seconds, latency:percentile(50), latency:percentile(99),
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency.max))
 end

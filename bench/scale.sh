@@ -43,7 +43,7 @@ for size in 0 "$@"; do
   done
   curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || { echo "scale: mailboxd not ready after 10 minutes" >&2; exit 1; }
   ready=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
-  read -r ok _ _ bad sock < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
+  read -r ok _ _ bad sock _ < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
   errors=$((bad + sock))
   if [ "$errors" != 0 ]; then echo "scale: mailboxd answered $bad non-2xx, and $sock socket errors" >&2; fi
   rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
