@@ -65,6 +65,12 @@ Result<std::unique_ptr<LogDb>> LogDb::open(const std::string& path, const StoreO
   return self;
 }
 
+Status LogDb::flush() {
+  auto s = db()->Flush(rocksdb::FlushOptions(), rocks_->families());
+  if (!s.ok()) return std::unexpected(to_error(s, "flushing the log"));
+  return {};
+}
+
 Result<std::uint64_t> LogDb::last_position() const {
   std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(rocksdb::ReadOptions(), log()));
   it->SeekToLast();

@@ -34,6 +34,9 @@ class LogDb {
 
   // For a read-only (secondary) instance: catch up with what the primary has written.
   Status catch_up() { return rocks_->catch_up(); }
+  // Writes the memtables out as tables, so that the next open has no write-ahead log
+  // to replay. REQUIRES: a writer (not read_only), no append under way.
+  Status flush();
 
   // The highest position stored (0: empty log). Cost: one seek.
   Result<std::uint64_t> last_position() const;
