@@ -25,7 +25,8 @@ if ! out=$(systemd-analyze verify --root="$root" --man=no mailboxd.socket mailbo
 fi
 
 missing=0
-for var in $("$mailboxd" --help | grep -o '\[MAILBOX_[A-Z0-9_]*\]' | tr -d '[]'); do
+# The help text wraps long names: join its lines and drop the spaces first.
+for var in $("$mailboxd" --help | tr '\n' ' ' | tr -d ' ' | grep -o '\[MAILBOX_[A-Z0-9_]*\]' | tr -d '[]'); do
   if ! grep -q "^#\{0,1\}$var=" "$repo/deploy/mailboxd.env"; then
     echo "deploy/mailboxd.env has no line for $var" >&2
     missing=1
