@@ -23,6 +23,9 @@ set(rules
   "tools|#include <rocksdb/|RocksDB stays in core"
   "app|#include <boost/(asio|beast)|Beast and Asio stay in server/http_server.cc and clients/http_client.cc"
   "core|#include <boost/(asio|beast)|Beast and Asio stay in server/http_server.cc and clients/http_client.cc"
+  "core|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
+  "server|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
+  "clients|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
 )
 
 set(broken 0)

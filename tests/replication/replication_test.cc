@@ -91,6 +91,18 @@ TEST_CASE("a writer and two replicas under a send load: every 201 reads on both 
   auto events = http_call(r1->port, "GET", "/events?type=WriterEpoch");
   CHECK(events.body.find(R"("url":")" + kWriterUrl + "\"") != std::string::npos);
 
+  // Read your writes when nothing follows: a mark read's Read is the last event, and
+  // the mailbox policy's checkpoint past it moves without an event of its own.
+  const auto& [receiver, last] = load.acknowledged.back();
+  auto read = http_call(writer->port, "POST", "/readmails/" + last.id + "/read", R"({"receiver":")" + receiver + "\"}",
+                        {{"Content-Type", "application/json"}});
+  REQUIRE(read.status == 200);
+  std::smatch m;
+  REQUIRE(std::regex_search(read.body, m, std::regex(R"re("position":(\d+))re")));
+  auto seen = http_call(r1->port, "GET", "/readmails/" + last.id + "?min_position=" + std::string(m[1]) + "&wait_ms=5000");
+  CHECK(seen.header("x-stale").empty());
+  CHECK(seen.body.find(R"("read":true)") != std::string::npos);
+
   const double head = metric(writer->port, "mailbox_log_head_position");
   writer->stop();
   wait_caught_up(r1->port, static_cast<std::uint64_t>(head));

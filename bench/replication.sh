@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# replication: POST /mobiles successes per second at 64 connections (wrk, one thread)
+# with the log shipped to NATS JetStream (--replicate, asynchronous) into an R1 stream
+# (one nats-server) and an R3 stream (three on loopback), each as a ratio to the
+# unreplicated writer in the same run; the shipper's lag when the load stops and how
+# long it takes to reach 0. Then a replica started empty against a stream of EVENTS
+# events: events copied per second until ready, as a ratio to an offline rebuild of
+# the views from the same log (mailbox-replay rebuild). Writes JSON rows to OUT.
+#   bench/replication.sh OUT.json SECONDS EVENTS
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+out=$1
+seconds=$2
+events=$3
+work=$(mktemp -d /var/tmp/mailbox-bench-replication-XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+port=18196
+rows=()
+
+metric() {  # metric PORT NAME -> its value
+  curl -fs "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 ~ "^"n"({|$)" { print $2; exit }'
+}
+
+# nats N: starts N nats-servers (a cluster when N > 1); prints the client URLs, comma-separated.
+nats() {
+  local n=$1 urls=() routes=()
+  for i in $(seq 1 "$n"); do routes+=("nats-route://127.0.0.1:$((16250 + i))"); done
+  for i in $(seq 1 "$n"); do
+    local conf="$work/nats-$n-$i.conf"
+    {
+      echo "server_name: bench$n-$i"
+      echo "listen: 127.0.0.1:$((16220 + i))"
+      echo "http: 127.0.0.1:$((16230 + i))"
+      echo "jetstream { store_dir: \"$work/nats-$n-$i\" }"
+      if [ "$n" -gt 1 ]; then
+        echo "cluster { name: bench, listen: 127.0.0.1:$((16250 + i)), routes: [$(IFS=,; echo "${routes[*]}")] }"
+      fi
+    } >"$conf"
+    /usr/sbin/nats-server -c "$conf" >"$work/nats-$n-$i.log" 2>&1 &
+    pids+=($!)
+    urls+=("nats://127.0.0.1:$((16220 + i))")
+  done
+  for i in $(seq 1 "$n"); do
+    for _ in $(seq 1 300); do
+      curl -fs -o /dev/null "http://127.0.0.1:$((16230 + i))/healthz?js-enabled-only=true" && break
+      sleep 0.05
+    done
+  done
+  (IFS=,; echo "${urls[*]}")
+}
+
+stop_nats() {
+  pkill -f "$work/nats-" 2>/dev/null || true
+  sleep 0.5
+}
+
+# sends NAME ARGS...: mailboxd with ARGS, wrk for SECONDS; sets ok, errors, lag_end, drain.
+sends() {
+  local data="$work/data-$1"
+  shift
+  mkdir -p "$data"
+  build/server/mailboxd --data "$data" --listen 127.0.0.1:$port --threads 1 --log-level warn "$@" >"$work/mailboxd.log" 2>&1 &
+  local pid=$!
+  pids+=($pid)
+  wait_http "http://127.0.0.1:$port/readyz"
+  local bad sock
+  read -r ok _ _ bad sock _ < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
+  errors=$((bad + sock))
+  lag_end=$(metric $port mailbox_replication_lag_events)
+  lag_end=${lag_end:-0}
+  local started
+  started=$(date +%s.%N)
+  for _ in $(seq 1 600); do
+    [ "$(metric $port mailbox_replication_lag_events)" = "0" ] && break
+    [ -z "$(metric $port mailbox_replication_lag_events)" ] && break
+    sleep 0.05
+  done
+  drain=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+  kill "$pid" && wait "$pid" 2>/dev/null || true
+}
+
+ratio() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { if (e > 0 || b == 0) print "null"; else printf "%.4f", a / b }'; }
+
+echo "replication: unreplicated writer (${seconds}s of sends)..." >&2
+sends plain
+base_ok=$ok base_errors=$errors
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, not replicated\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"\", \"ratio\": null}")
+for n in 1 3; do
+  echo "replication: writer shipping to an R$n stream (${seconds}s of sends)..." >&2
+  urls=$(nats $n)
+  sends "r$n" --replicate "$urls" --replicate-replicas $n
+  stop_nats
+  rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, --replicate to R$n (async)\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"not replicated\", \"ratio\": $(ratio "$ok" "$base_ok" $((errors + base_errors)))}")
+  rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: events not yet shipped when the load stopped\", \"value\": $lag_end, \"unit\": \"events\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
+  rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: from the load's end to nothing left to ship\", \"value\": $drain, \"unit\": \"s\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
+done
+
+echo "replication: a replica catching up with $events events, beside an offline rebuild..." >&2
+data="$work/catch-up"
+mkdir -p "$data"
+build/bench/fill "$data" "$events" >/dev/null
+cp -r "$data" "$work/rebuild-copy"
+started=$(date +%s.%N)
+build/tools/replay/mailbox-replay rebuild --data "$work/rebuild-copy" >/dev/null 2>&1
+rebuild_s=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+urls=$(nats 1)
+build/server/mailboxd --data "$data" --listen 127.0.0.1:$port --log-level warn --replicate "$urls" >"$work/writer.log" 2>&1 &
+writer=$!
+pids+=($writer)
+wait_http "http://127.0.0.1:$port/readyz"
+for _ in $(seq 1 6000); do
+  [ "$(metric $port mailbox_replication_lag_events)" = "0" ] && break
+  sleep 0.05
+done
+head=$(metric $port mailbox_log_head_position)
+started=$(date +%s.%N)
+build/server/mailboxd --data "$work/replica" --listen 127.0.0.1:$((port + 1)) --log-level warn --follow "$urls" \
+  --follow-max-lag 1 >"$work/replica.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60000); do
+  curl -fs -o /dev/null "http://127.0.0.1:$((port + 1))/readyz" && break
+  sleep 0.01
+done
+follow_s=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+copy_rate=$(awk -v n="$head" -v s="$follow_s" 'BEGIN { printf "%.0f", n / s }')
+rebuild_rate=$(awk -v n="$head" -v s="$rebuild_s" 'BEGIN { printf "%.0f", n / s }')
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"offline rebuild of the views, $head events\", \"value\": $rebuild_rate, \"unit\": \"events/s\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"a replica started empty until ready (copy and views), $head events\", \"value\": $copy_rate, \"unit\": \"events/s\", \"errors\": null, \"reference\": \"offline rebuild of the views\", \"ratio\": $(ratio "$copy_rate" "$rebuild_rate" 0)}")
+write_rows "$out" "${rows[@]}"
