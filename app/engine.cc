@@ -93,6 +93,7 @@ Status Engine::start() {
 }
 
 void Engine::stop() {
+  stopping_.request_stop();
   if (replica_) replica_->stop();
   followers_.stop();
   // The policies' last commits and checkpoints ship too, while JetStream answers.
@@ -134,6 +135,10 @@ bool Engine::wait_visible(std::string_view view, std::uint64_t position, std::ch
 void Engine::cancel_waits() { followers_.cancel_waits(true); }
 
 Result<RebuildResult> Engine::rebuild(std::string_view view) { return followers_.rebuild(view); }
+
+Result<backup::Taken> Engine::take_backup(const std::filesystem::path& dir) {
+  return backup::take_backup(*log_, dir, stopping_.get_token());
+}
 
 std::vector<std::string> Engine::view_names() const { return followers_.view_names(); }
 

@@ -8,13 +8,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/backup/backups.h"
 #include "app/commands/alarm_sink.h"
 #include "app/commands/mark_read.h"
 #include "app/commands/payment_gate.h"
@@ -90,7 +93,7 @@ class Engine {
   bool is_replica() const { return options_.replication.role == replication::Role::replica; }
   // The URL of the latest writer epoch in the log (empty: none, or none given).
   std::string writer_url() const;
-  // Cancels waits and rebuilds, then stops the policies and views (each finishes the
+  // Cancels waits, rebuilds and backups, then stops the policies and views (each finishes the
   // batch in hand). The databases stay open.
   void stop();
 
@@ -126,6 +129,10 @@ class Engine {
   // Rebuilds a view online; blocks until done. Errors: not_found (no such view), the
   // rebuild's own, unavailable when stop() cancelled it.
   Result<RebuildResult> rebuild(std::string_view view);
+  // Backs the log up into a new folder under dir while sends go on (backup/backups.h);
+  // blocks until done. Errors: take_backup's; unavailable when stop() ended it.
+  // REQUIRES: one at a time into one dir.
+  Result<backup::Taken> take_backup(const std::filesystem::path& dir);
   // The catalog's views, in order.
   std::vector<std::string> view_names() const;
   EngineStatus status() const;
@@ -158,6 +165,7 @@ class Engine {
   queries::LogQuery events_;
   std::unique_ptr<replication::Shipper> shipper_;
   std::unique_ptr<replication::Replica> replica_;
+  std::stop_source stopping_;  // requested by stop(): ends a backup in progress
 };
 
 }  // namespace mailbox::app

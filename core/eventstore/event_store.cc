@@ -37,6 +37,18 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, co
   return store;
 }
 
+Result<std::uint64_t> EventStore::copy_to(const std::string& dir) const {
+  if (db_->read_only()) return fail(Code::invalid_argument, "a read-only log is not copied");
+  if (auto s = db_->checkpoint_to(dir); !s) return std::unexpected(s.error());
+  // The copy's own last key says where it ends: appends went on while it was made.
+  StoreOptions options;
+  options.create_if_missing = false;
+  options.read_only = true;
+  auto copy = open(dir, options);
+  if (!copy) return std::unexpected(copy.error());
+  return (*copy)->head();
+}
+
 namespace {
 
 Result<AppendResult> single(Result<TransactionResult>&& r) {

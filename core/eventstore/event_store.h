@@ -103,6 +103,17 @@ class EventStore {
   using Subscription = Watermark::Subscription;
   Subscription subscribe(Watermark::Listener on_commit) { return head_.subscribe(std::move(on_commit)); }
 
+  // ---- Copies ----------------------------------------------------------------------
+  // Writes a consistent copy of the log, as of one commit, into dir, and returns the
+  // last position it holds (it holds every position from 1 to that one, with their
+  // streams, ids and checkpoints). Appends go on meanwhile. The copy is an ordinary log
+  // folder: open() opens it. Its table files are hard links to this log's when dir is
+  // on the same file system (RocksDB never changes a table file; they cost space once
+  // this log compacts them away), copies otherwise.
+  // REQUIRES: dir does not exist; its parent does. Errors: invalid_argument (dir exists,
+  // or this store is read-only), unavailable (an I/O error, e.g. a full disk).
+  Result<std::uint64_t> copy_to(const std::string& dir) const;
+
   // ---- Read-only instances ---------------------------------------------------------
   // With StoreOptions::read_only: picks up what the writing process has committed
   // since, and moves head(). Does nothing on a writable store.

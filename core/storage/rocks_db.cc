@@ -1,5 +1,7 @@
 #include "core/storage/rocks_db.h"
 
+#include <rocksdb/utilities/checkpoint.h>
+
 #include <stdlib.h>
 
 #include <algorithm>
@@ -75,6 +77,19 @@ Status RocksDb::catch_up() {
   if (!read_only()) return {};
   auto s = db_->TryCatchUpWithPrimary();
   if (!s.ok()) return std::unexpected(to_error(s, "catching up with the writer"));
+  return {};
+}
+
+Status RocksDb::checkpoint_to(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec))
+    return eventstore::fail(Code::invalid_argument, "a copy cannot be written into '" + dir + "': it exists");
+  rocksdb::Checkpoint* raw = nullptr;
+  auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return std::unexpected(to_error(s, "preparing a copy of the database"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(dir);
+  if (!s.ok()) return std::unexpected(to_error(s, "copying the database into '" + dir + "'"));
   return {};
 }
 

@@ -56,6 +56,12 @@ class RocksDb {
   // For a read-only instance: picks up what the writer has committed since. Does
   // nothing on a writable one.
   Status catch_up();
+  // Writes an openable copy of the database, as of one moment, into dir: a RocksDB
+  // checkpoint (memtables flushed first; table files hard-linked when dir is on the
+  // same file system, copied otherwise; the rest copied). Writes go on meanwhile.
+  // REQUIRES: dir does not exist; its parent does. Errors: invalid_argument (dir
+  // exists), unavailable (an I/O error, e.g. a full disk).
+  Status checkpoint_to(const std::string& dir);
 
  private:
   RocksDb() = default;

@@ -37,6 +37,8 @@ class LogDb {
   // Writes the memtables out as tables, so that the next open has no write-ahead log
   // to replay. REQUIRES: a writer (not read_only), no append under way.
   Status flush();
+  // A copy of the database as of one moment (storage::RocksDb::checkpoint_to).
+  Status checkpoint_to(const std::string& dir) { return rocks_->checkpoint_to(dir); }
 
   // The highest position stored (0: empty log). Cost: one seek.
   Result<std::uint64_t> last_position() const;
