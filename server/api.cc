@@ -11,15 +11,6 @@ Api::Api(app::Engine& engine, Metrics& metrics, Post post, ApiOptions options)
       live_(options_.max_live_subscribers),
       send_limiter_(options_.send_rate, options_.send_burst) {}
 
-Api::~Api() {
-  std::thread rebuild;
-  {
-    std::lock_guard lock(rebuild_mutex_);
-    rebuild = std::move(rebuild_thread_);
-  }
-  if (rebuild.joinable()) rebuild.join();  // outside the lock: the thread takes it to finish
-}
-
 void Api::drain() {
   draining_ = true;
   engine_.cancel_waits();

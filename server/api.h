@@ -24,6 +24,7 @@
 #include "server/reply.h"
 #include "server/router.h"
 #include "server/send_limiter.h"
+#include "server/solo_job.h"
 #include "server/static_files.h"
 
 namespace mailbox::server {
@@ -42,6 +43,8 @@ struct ApiOptions {
   std::vector<Cidr> trusted_proxies;   // peers whose X-Forwarded-For is believed
   // The web page's files are read from here at each request; empty: the ones built in.
   std::filesystem::path web_dir;
+  // POST /admin/backup writes backups here; empty: that route answers 404.
+  std::filesystem::path backup_dir;
 };
 
 class Api {
@@ -51,7 +54,7 @@ class Api {
 
   // REQUIRES: engine and metrics outlive the Api.
   Api(app::Engine& engine, Metrics& metrics, Post post, ApiOptions options = {});
-  ~Api();  // waits for a rebuild in progress to answer
+  ~Api() = default;  // waits for a rebuild or backup in progress to answer
 
   // Answers one request; respond runs exactly once, on any thread.
   void handle(HttpRequest request, Respond respond);
@@ -124,6 +127,7 @@ class Api {
   void get_live(const Call& call, Answer answer);
   // Operations (ops_routes.cc)
   void post_rebuild(const Call& call, Answer answer);
+  void post_backup(const Call& call, Answer answer);
   void get_health(const Call& call, Answer answer);
   void get_ready(const Call& call, Answer answer);
   void get_metrics(const Call& call, Answer answer);
@@ -157,10 +161,9 @@ class Api {
   LiveSubscribers live_;
   SendLimiter send_limiter_;
   std::atomic<bool> ready_{false}, draining_{false};
-  // Online rebuilds run here, one at a time, never on an I/O thread.
-  std::mutex rebuild_mutex_;
-  std::thread rebuild_thread_;
-  bool rebuilding_ = false;  // guarded by rebuild_mutex_
+  // Online rebuilds and backups: each kind one at a time, never on an I/O thread.
+  // Declared last: destroyed first, waiting for a job in progress to answer.
+  SoloJob rebuild_job_, backup_job_;
 };
 
 }  // namespace mailbox::server

@@ -99,7 +99,10 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
         "serve /metrics alone, without a token, on this HOST:PORT [MAILBOX_METRICS_LISTEN]")
     ("web-dir", po::value(&c.web_dir),
         "serve the web page from this folder, read at each request (to edit it without a rebuild); "
-        "default: the files built in [MAILBOX_WEB_DIR]");
+        "default: the files built in [MAILBOX_WEB_DIR]")
+    ("backup-dir", po::value(&c.backup_dir),
+        "folder POST /admin/backup writes backups into (created when missing); none: backups are off "
+        "[MAILBOX_BACKUP_DIR]");
   // clang-format on
   ReplicationFlags replication;
   add_replication_flags(flags, replication);
@@ -137,7 +140,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_PUBLIC_ORIGIN", "public-origin"},
                                           {"MAILBOX_TRUSTED_PROXIES", "trusted-proxies"},
                                           {"MAILBOX_METRICS_LISTEN", "metrics-listen"},
-                                          {"MAILBOX_WEB_DIR", "web-dir"}};
+                                          {"MAILBOX_WEB_DIR", "web-dir"},
+                                          {"MAILBOX_BACKUP_DIR", "backup-dir"}};
                                       for (const auto& [var, flag] : kNames)
                                         if (env == var) return flag;
                                       return replication_flag_of_env(env);
@@ -209,6 +213,11 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
       return ConfigExit{2, "mailboxd: --web-dir '" + c.web_dir + "' is not a folder"};
     if (!std::filesystem::is_regular_file(std::filesystem::path(c.web_dir) / "index.html", ec))
       return ConfigExit{2, "mailboxd: --web-dir '" + c.web_dir + "' has no index.html"};
+  }
+  if (!c.backup_dir.empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(c.backup_dir, ec) && !std::filesystem::is_directory(c.backup_dir, ec))
+      return ConfigExit{2, "mailboxd: --backup-dir '" + c.backup_dir + "' is not a folder"};
   }
   if (auto refused = apply_protected_mode(c, "--listen " + listen)) return *refused;
   return c;

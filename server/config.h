@@ -48,6 +48,7 @@ struct Config {
   bool max_connections_given = false;  // --max-connections was set (else it may be lowered to fit)
   std::string web_dir;  // serve the web page from this folder; empty: the files built in
   replication::ReplicationOptions replication;  // --replicate, --follow (docs/replication.md)
+  std::string backup_dir;  // POST /admin/backup writes here; empty: backups are off
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }
 };
 

@@ -183,6 +183,7 @@ int main(int argc, char** argv) {
   api_options.origins.cors_origins = config.cors_origins;
   api_options.trusted_proxies = config.trusted_proxies;
   api_options.web_dir = config.web_dir;
+  api_options.backup_dir = config.backup_dir;
   api_options.max_live_subscribers = config.max_live_subscribers;
   if (config.has_keys() || config.send_limit_given) {
     api_options.send_rate = config.send_rate;

@@ -1,4 +1,4 @@
-// Operations: online rebuild, health, readiness, metrics and the API document.
+// Operations: online rebuild, backup, health, readiness, metrics and the API document.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -8,6 +8,16 @@
 #include "server/openapi_document.h"
 
 namespace mailbox::server {
+
+namespace {
+
+// Admin actions that append nothing are attributed here, in the log.
+void log_asked(const Api::Call& call, const std::string& what) {
+  const auto actor = call.caller.actor();
+  spdlog::info("{} asked by {} (token id '{}', from {})", what, actor.principal, actor.token_id, actor.client_address);
+}
+
+}  // namespace
 
 void Api::post_rebuild(const Call& call, Answer answer) {
   const std::string view(call.req.param("view").value_or("all"));
@@ -19,39 +29,47 @@ void Api::post_rebuild(const Call& call, Answer answer) {
     for (const auto& name : engine_.view_names()) names += name + ", ";
     return answer(std::unexpected(problem("invalid_parameter", "view: must be one of " + names + "or all", "view")));
   }
-  std::lock_guard lock(rebuild_mutex_);
-  if (rebuilding_) return answer(std::unexpected(problem("rebuild_running", "a rebuild is already running")));
   if (draining_) return answer(std::unexpected(problem("shutting_down", "the server is shutting down")));
-  if (rebuild_thread_.joinable()) rebuild_thread_.join();  // the previous one has finished
-  rebuilding_ = true;
-  // Admin actions that append nothing are attributed here, in the log.
-  const auto actor = call.caller.actor();
-  spdlog::info("rebuild of {} asked by {} (token id '{}', from {})", view, actor.principal, actor.token_id,
-               actor.client_address);
-  rebuild_thread_ = std::thread([this, chosen, answer = std::move(answer)] {
+  auto rebuild = [this, chosen]() -> app::Result<std::string> {
     app::JsonWriter w;
     w.begin_array();
-    std::optional<app::Error> failed;
     for (const auto& name : chosen) {
       const auto started = std::chrono::steady_clock::now();
       auto r = engine_.rebuild(name);
-      if (!r) {
-        failed = r.error();
-        break;
-      }
+      if (!r) return std::unexpected(r.error());
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       w.begin_object().field("view", name).field("generation", r->generation);
       w.field("position", r->position).field("rowsWritten", r->rows_written);
       w.key("seconds").raw(std::to_string(seconds)).end_object();
     }
     w.end_array();
-    {
-      std::lock_guard lock(rebuild_mutex_);
-      rebuilding_ = false;
-    }
-    if (failed) return answer(std::unexpected(problem_of(*failed)));
-    answer(Resource{Resource::Kind::ok, w.take(), "application/json", {}, nullptr});
-  });
+    return w.take();
+  };
+  auto then = [answer](app::Result<std::string> done) {
+    if (!done) return answer(std::unexpected(problem_of(done.error())));
+    answer(Resource{Resource::Kind::ok, std::move(*done), "application/json", {}, nullptr});
+  };
+  if (!rebuild_job_.start(std::move(rebuild), std::move(then)))
+    return answer(std::unexpected(problem("rebuild_running", "a rebuild is already running")));
+  log_asked(call, "rebuild of " + view);
+}
+
+void Api::post_backup(const Call& call, Answer answer) {
+  if (options_.backup_dir.empty())
+    return answer(std::unexpected(problem("not_found", "backups are off: mailboxd was started without --backup-dir")));
+  if (draining_) return answer(std::unexpected(problem("shutting_down", "the server is shutting down")));
+  auto work = [this] { return engine_.take_backup(options_.backup_dir); };
+  auto then = [answer](app::Result<backup::Taken> taken) {
+    if (!taken) return answer(std::unexpected(problem_of(taken.error())));
+    app::JsonWriter w;
+    w.begin_object().field("name", taken->name).field("path", taken->path.string());
+    w.field("lastPosition", taken->last_position).field("events", taken->events).field("bytes", taken->bytes);
+    w.key("seconds").raw(std::to_string(taken->seconds)).end_object();
+    answer(Resource{Resource::Kind::created, w.take(), "application/json", {}, nullptr});
+  };
+  if (!backup_job_.start(std::move(work), std::move(then)))
+    return answer(std::unexpected(problem("backup_running", "a backup is already running")));
+  log_asked(call, "backup into " + options_.backup_dir.string());
 }
 
 void Api::get_health(const Call&, Answer answer) {

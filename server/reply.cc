@@ -22,6 +22,7 @@ const std::vector<ProblemCode>& problem_codes() {
       {"not_delivered", 409, "The message is not in the mailbox yet"},
       {"redrive_pending", 409, "A redrive of this alarm is already pending"},
       {"rebuild_running", 409, "A rebuild is already running"},
+      {"backup_running", 409, "A backup is already running"},
       {"payload_too_large", 413, "The request body is too large"},
       {"unsupported_media_type", 415, "The request body must be JSON"},
       {"missing_field", 422, "A required field is missing"},

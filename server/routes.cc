@@ -30,6 +30,7 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET",  "/events/live",                             &Api::get_live,          Rule::admin_scope},
       {"GET",  "/streams/{name...}",                       &Api::get_stream,        Rule::admin_scope},
       {"POST", "/admin/rebuild",                           &Api::post_rebuild,      Rule::admin_scope},
+      {"POST", "/admin/backup",                            &Api::post_backup,       Rule::admin_scope},
       {"GET",  "/healthz",                                 &Api::get_health,        Rule::open},
       {"GET",  "/readyz",                                  &Api::get_ready,         Rule::open},
       {"GET",  "/metrics",                                 &Api::get_metrics,       Rule::admin_scope},

@@ -111,7 +111,7 @@ describe('answers of a real mailboxd against docs/openapi.json', () => {
     assert.equal(unknown.status, 404);
   });
 
-  test('the log, a stream, the live tail and a rebuild answer as documented', async () => {
+  test('the log, a stream, the live tail, a rebuild and a backup answer as documented', async () => {
     const types = new Set();
     for (let page = '/events?from=1&limit=4'; page;) {
       const events = await request(ADMIN, 'GET', page);
@@ -137,6 +137,9 @@ describe('answers of a real mailboxd against docs/openapi.json', () => {
     const rebuilt = await request(ADMIN, 'POST', '/admin/rebuild?view=alarms');
     assert.equal(rebuilt.status, 200);
     assert.equal(rebuilt.json[0].view, 'alarms');
+    const backup = await request(ADMIN, 'POST', '/admin/backup');
+    assert.equal(backup.status, 201);
+    assert.ok(backup.json.lastPosition > 0 && backup.json.events === backup.json.lastPosition, backup.body);
   });
 
   test('health, readiness, metrics and the document itself answer as documented', async () => {

@@ -9,13 +9,14 @@ import { startMailboxd as startProcess } from '../support/mailboxd_process.mjs';
 
 const SECRET = 'a test key of at least thirty-two bytes, for HS256 only';
 
-// Starts mailboxd (args added to the folder, the port and the key) and waits until it
-// listens and is ready. stop() sends SIGTERM and resolves with its exit code.
+// Starts mailboxd (args added to the folder, the port, the key and a backup folder)
+// and waits until it listens and is ready. stop() sends SIGTERM and resolves with its
+// exit code.
 export function startMailboxd(binary, args = []) {
   return startProcess(binary, args, {
     prepare: (dir) => {
       writeFileSync(join(dir, 'secret'), SECRET);
-      return ['--auth-hs256-secret-file', join(dir, 'secret')];
+      return ['--auth-hs256-secret-file', join(dir, 'secret'), '--backup-dir', join(dir, 'backups')];
     },
   });
 }

@@ -1,5 +1,5 @@
 // mailboxd's flags for other services: payment and webhook URLs, and the CA file that
-// https:// ones are trusted with.
+// https:// ones are trusted with; and the backup folder.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -64,6 +64,22 @@ TEST_CASE("--ca-file names the PEM file https:// calls trust besides the system 
   CHECK(std::get<server::Config>(parse({})).ca_file.empty());
   CHECK(std::get<server::Config>(parse({"--ca-file", "/etc/mailbox/ca.pem"})).ca_file == "/etc/mailbox/ca.pem");
   CHECK(std::get<server::ConfigExit>(parse({"--help"})).message.find("--ca-file") != std::string::npos);
+}
+
+TEST_CASE("--backup-dir names the folder POST /admin/backup writes into, from the flag or MAILBOX_BACKUP_DIR, none by default, and a file is refused") {
+  CHECK(std::get<server::Config>(parse({})).backup_dir.empty());
+  CHECK(std::get<server::Config>(parse({"--backup-dir", "/srv/mailbox-backups"})).backup_dir == "/srv/mailbox-backups");
+  ::setenv("MAILBOX_BACKUP_DIR", "/from/env", 1);
+  CHECK(std::get<server::Config>(parse({})).backup_dir == "/from/env");
+  CHECK(std::get<server::Config>(parse({"--backup-dir", "/from/flag"})).backup_dir == "/from/flag");
+  ::unsetenv("MAILBOX_BACKUP_DIR");
+  testing::TempDir dir;
+  const std::string file = dir.str() + "/a-file";
+  std::ofstream(file) << "not a folder";
+  const auto refused = std::get<server::ConfigExit>(parse({"--backup-dir", file}));
+  CHECK(refused.code == 2);
+  CHECK(refused.message.find("--backup-dir '" + file + "' is not a folder") != std::string::npos);
+  CHECK(std::get<server::ConfigExit>(parse({"--help"})).message.find("--backup-dir") != std::string::npos);
 }
 
 TEST_CASE("a CA file that cannot be used stops mailboxd at start: exit 2, one line on stderr, from the flag or MAILBOX_CA_FILE") {

@@ -74,6 +74,8 @@ std::vector<Row> table(const std::string& id) {
     {"GET", "/events/live", "/events/live", "", kSender, "admin_scope",                                                 {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200}},
     {"GET", "/streams/{name...}", "/streams/message-" + id, "", kSender, "admin_scope",                                 {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200}},
     {"POST", "/admin/rebuild", "/admin/rebuild?view=readmails", "", kSender, "admin_scope",                             {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200}},
+    // Started without --backup-dir: an admin passes the rule and is told backups are off.
+    {"POST", "/admin/backup", "/admin/backup", "", kSender, "admin_scope",                                              {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 404}},
     // Open: a token sent along is ignored, even a bad one.
     {"GET", "/healthz", "/healthz", "", kSender, "open",                                                                {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
     {"GET", "/readyz", "/readyz", "", kSender, "open",                                                                  {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
