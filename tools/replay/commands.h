@@ -12,5 +12,7 @@ int rebuild_command(const std::vector<std::string>& args);
 int verify_command(const std::vector<std::string>& args);
 int dump_command(const std::vector<std::string>& args);
 int stats_command(const std::vector<std::string>& args);
+int restore_command(const std::vector<std::string>& args);
+int backups_command(const std::vector<std::string>& args);
 
 }  // namespace mailbox::replay
