@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <tuple>
 
 namespace mailbox::backup {
 
@@ -121,7 +122,9 @@ Result<Listing> list_backups(const fs::path& dir) {
   }
   if (ec) return fail(Code::unavailable, "cannot list '" + dir.string() + "': " + ec.message());
   std::sort(listing.backups.begin(), listing.backups.end(), [](const Listed& a, const Listed& b) {
-    return std::pair(a.manifest.created_unix, a.manifest.name) < std::pair(b.manifest.created_unix, b.manifest.name);
+    const auto& x = a.manifest;
+    const auto& y = b.manifest;
+    return std::tie(x.created_unix, x.last_position, x.name) < std::tie(y.created_unix, y.last_position, y.name);
   });
   std::sort(listing.others.begin(), listing.others.end());
   return listing;

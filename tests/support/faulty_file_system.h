@@ -1,7 +1,8 @@
 #pragma once
 // A RocksDB file system that fails or holds writes and reads on demand, for tests of
 // storage errors and group commit: write-ahead-log appends and syncs (the log's
-// commits), table file writes (flushes, e.g. of the views), and table file reads.
+// commits), table file writes (flushes, e.g. of the views), and table file reads; and
+// that holds hard links (a copy of the log, i.e. a backup, in progress).
 
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
@@ -10,6 +11,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+
+#include "tests/support/hold.h"
 
 namespace mailbox::testing {
 
@@ -44,6 +47,16 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
   int syncs_waiting() {
     std::lock_guard lock(mutex_);
     return waiting_;
+  }
+
+  // While set, each hard link (a copy of a database links its table files) first waits
+  // in hold->hold(). REQUIRES: the Hold outlives every link made meanwhile.
+  void hold_links(Hold* hold) { link_hold_ = hold; }
+
+  rocksdb::IOStatus LinkFile(const std::string& from, const std::string& to, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+    if (Hold* hold = link_hold_.load()) hold->hold();
+    return target()->LinkFile(from, to, options, dbg);
   }
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
@@ -151,6 +164,7 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
   }
 
   std::atomic<bool> failing_{false}, failing_tables_{false}, table_no_space_{false}, failing_reads_{false};
+  std::atomic<Hold*> link_hold_{nullptr};
   std::mutex mutex_;
   std::condition_variable cv_;
   bool held_ = false;
