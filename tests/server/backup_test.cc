@@ -227,3 +227,24 @@ TEST_CASE("a second backup asked for while one is held open gets 409 backup_runn
   CHECK_MESSAGE(names.size() == 2, "two backups and nothing else, not a half one");
   for (const auto& name : names) CHECK_MESSAGE(!name.starts_with("."), name);
 }
+
+TEST_CASE("a shutdown ends a backup in progress: it answers 503 and leaves no folder behind") {
+  auto [fs, env] = FaultyFileSystem::make();
+  TempDir backups;
+  server::ApiOptions api;
+  api.backup_dir = backups.path();
+  TestServer server({}, nullptr, nullptr, env.get(), api);
+  REQUIRE(http_call(server.port(), "POST", "/mobiles", R"({"user":"01010000000","receiver":"01020000000","text":"x"})",
+                    {{"Content-Type", "application/json"}})
+              .status == 201);
+  Hold hold(20s);
+  fs->hold_links(&hold);
+  HttpReply answered;
+  std::thread asking([&] { answered = http_call(server.port(), "POST", "/admin/backup"); });
+  REQUIRE_MESSAGE(hold.wait_arrived(1, 10s), "the backup never began copying the log");
+  server.engine->stop();
+  hold.release();
+  asking.join();
+  CHECK_MESSAGE(answered.status == 503, answered.body);
+  CHECK(std::filesystem::is_empty(backups.path()));
+}
