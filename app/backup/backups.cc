@@ -12,12 +12,6 @@
 
 namespace mailbox::backup {
 
-using app::Code;
-using app::Error;
-using app::fail;
-using app::Result;
-using app::Status;
-
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,12 +27,7 @@ Status sync_path(const fs::path& path) {
 }
 
 std::string name_for(std::int64_t unix_seconds, std::uint64_t last_position) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char time[32];
-  std::strftime(time, sizeof time, "%Y%m%dT%H%M%SZ", &tm);
-  return std::string(time) + "-" + std::to_string(last_position);
+  return utc_time(unix_seconds, "%Y%m%dT%H%M%SZ") + "-" + std::to_string(last_position);
 }
 
 // The folder a backup is made in, removed on every way out unless kept.

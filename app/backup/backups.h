@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "app/backup/manifest.h"
-#include "app/status.h"
+#include "app/backup/errors.h"
 #include "core/eventstore/event_store.h"
 
 namespace mailbox::backup {
@@ -36,7 +36,7 @@ struct Taken {
 // copy (hard links on dir's file system, else copies) and a read of every file.
 // Errors: unavailable (I/O, e.g. a full disk, or a stop request), the log's copy_to's.
 // REQUIRES: one backup at a time into one dir. Any thread but the log's writer.
-app::Result<Taken> take_backup(const eventstore::EventStore& log, const std::filesystem::path& dir,
+Result<Taken> take_backup(const eventstore::EventStore& log, const std::filesystem::path& dir,
                           const std::stop_token& stop = {});
 
 struct Listed {
@@ -51,6 +51,6 @@ struct Listing {
 
 // The backups in dir, by their manifests (files are not checked: see check_backup).
 // Errors: not_found (no such folder), unavailable (it cannot be listed).
-app::Result<Listing> list_backups(const std::filesystem::path& dir);
+Result<Listing> list_backups(const std::filesystem::path& dir);
 
 }  // namespace mailbox::backup

@@ -13,24 +13,9 @@
 
 namespace mailbox::backup {
 
-using app::Code;
-using app::Error;
-using app::fail;
-using app::Result;
-using app::Status;
-
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string utc_text(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
 
 // A path a manifest may name: relative, under log/, without "." or ".." parts.
 bool safe_path(const std::string& path) {
@@ -47,6 +32,14 @@ Error damaged(const fs::path& folder, const std::string& what) {
 
 }  // namespace
 
+std::string utc_time(std::int64_t unix_seconds, const char* format) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char out[64];
+  return std::string(out, std::strftime(out, sizeof out, format, &tm));
+}
+
 std::uint64_t Manifest::bytes() const {
   std::uint64_t total = 0;
   for (const auto& f : files) total += f.bytes;
@@ -56,7 +49,7 @@ std::uint64_t Manifest::bytes() const {
 std::string to_json(const Manifest& m) {
   app::JsonWriter w;
   w.begin_object().field("format", kFormat).field("name", m.name);
-  w.field("createdAt", utc_text(m.created_unix)).field("createdUnix", static_cast<std::int64_t>(m.created_unix));
+  w.field("createdAt", utc_time(m.created_unix, "%Y-%m-%dT%H:%M:%SZ")).field("createdUnix", static_cast<std::int64_t>(m.created_unix));
   w.field("lastPosition", m.last_position).field("events", m.events).field("bytes", m.bytes());
   w.key("files").begin_array();
   for (const auto& f : m.files) w.begin_object().field("path", f.path).field("bytes", f.bytes).field("sha256", f.sha256).end_object();

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "app/status.h"
+#include "app/backup/errors.h"
 
 namespace mailbox::backup {
 
@@ -42,21 +42,23 @@ struct Manifest {
 };
 
 std::string to_json(const Manifest& manifest);
+// A Unix time in UTC as strftime writes it with format, e.g. "%Y-%m-%dT%H:%M:%SZ".
+std::string utc_time(std::int64_t unix_seconds, const char* format);
 // Errors: invalid_argument naming what is wrong (not JSON, another format, a field
 // missing, a path outside log/).
-app::Result<Manifest> parse_manifest(std::string_view json);
+Result<Manifest> parse_manifest(std::string_view json);
 
 // Every file under folder/log, with its size and SHA-256, sorted by path. Errors:
 // unavailable (a file cannot be read), aborted (stop requested).
-app::Result<std::vector<BackupFile>> describe_files(const std::filesystem::path& folder, const std::stop_token& stop = {});
+Result<std::vector<BackupFile>> describe_files(const std::filesystem::path& folder, const std::stop_token& stop = {});
 
 // The manifest of the backup in folder. Errors: not_found (no manifest: not a backup,
 // or an incomplete one), invalid_argument (a manifest that does not parse).
-app::Result<Manifest> read_manifest(const std::filesystem::path& folder);
+Result<Manifest> read_manifest(const std::filesystem::path& folder);
 
 // Checks the backup in folder against its manifest: each file there with its size and
 // checksum, and no other file under log/. Returns the manifest. Errors: read_manifest's,
 // corruption naming the first file that differs and how. Cost: reads every file once.
-app::Result<Manifest> check_backup(const std::filesystem::path& folder);
+Result<Manifest> check_backup(const std::filesystem::path& folder);
 
 }  // namespace mailbox::backup

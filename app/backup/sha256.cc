@@ -8,12 +8,6 @@
 
 namespace mailbox::backup {
 
-using app::Code;
-using app::Error;
-using app::fail;
-using app::Result;
-using app::Status;
-
 Result<std::string> sha256_of_file(const std::filesystem::path& file, const std::stop_token& stop) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail(Code::unavailable, "cannot read '" + file.string() + "'");

@@ -6,13 +6,13 @@
 #include <stop_token>
 #include <string>
 
-#include "app/status.h"
+#include "app/backup/errors.h"
 
 namespace mailbox::backup {
 
 // The file's SHA-256 as 64 lowercase hex digits. Reads it once, 1 MiB at a time, and
 // stops early when stop is requested. Errors: unavailable (it cannot be read),
 // aborted (stop requested). Any thread.
-app::Result<std::string> sha256_of_file(const std::filesystem::path& file, const std::stop_token& stop = {});
+Result<std::string> sha256_of_file(const std::filesystem::path& file, const std::stop_token& stop = {});
 
 }  // namespace mailbox::backup

@@ -66,6 +66,49 @@ std::unique_ptr<eventstore::EventStore> open_log(const std::string& data) {
   return std::move(*log);
 }
 
+// A mailboxd in this process with a backup folder, over a file system that holds each
+// backup in its copy of the log (at its first hard link) until hold is released, with
+// one message sent (so that the copy has a table file to link).
+struct HeldBackups {
+  std::shared_ptr<FaultyFileSystem> fs;
+  std::unique_ptr<rocksdb::Env> env;
+  Hold hold{20s};
+  TempDir backups;
+  std::unique_ptr<TestServer> server;
+
+  HeldBackups() {
+    std::tie(fs, env) = FaultyFileSystem::make();
+    server::ApiOptions api;
+    api.backup_dir = backups.path();
+    server = std::make_unique<TestServer>(server::ServerOptions{}, nullptr, nullptr, env.get(), api);
+    const HttpReply sent = http_call(port(), "POST", "/mobiles",
+                                     R"({"user":"01010000000","receiver":"01020000000","text":"x"})",
+                                     {{"Content-Type", "application/json"}});
+    REQUIRE(sent.status == 201);
+    fs->hold_links(&hold);
+  }
+  std::uint16_t port() const { return server->port(); }
+};
+
+// POST /admin/backup on a thread of its own; the hold is released and the thread joined
+// by wait() or on the way out.
+struct BackupRequest {
+  explicit BackupRequest(HeldBackups& held)
+      : hold(held.hold), thread([this, port = held.port()] { reply = http_call(port, "POST", "/admin/backup"); }) {}
+  ~BackupRequest() {
+    hold.release();
+    if (thread.joinable()) thread.join();
+  }
+  HttpReply wait() {
+    hold.release();
+    thread.join();
+    return reply;
+  }
+  Hold& hold;
+  HttpReply reply;
+  std::thread thread;
+};
+
 }  // namespace
 
 TEST_CASE("a backup taken while sends run restores exactly the events up to its lastPosition, and the restored folder serves the same mailboxes") {
@@ -187,64 +230,32 @@ TEST_CASE("a backup taken while sends run restores exactly the events up to its 
 }
 
 TEST_CASE("a second backup asked for while one is held open gets 409 backup_running, and the first still completes") {
-  auto [fs, env] = FaultyFileSystem::make();
-  TempDir backups;
-  server::ApiOptions api;
-  api.backup_dir = backups.path();
-  TestServer server({}, nullptr, nullptr, env.get(), api);
-  REQUIRE(http_call(server.port(), "POST", "/mobiles", R"({"user":"01010000000","receiver":"01020000000","text":"x"})",
-                    {{"Content-Type", "application/json"}})
-              .status == 201);
+  HeldBackups held;
+  BackupRequest asking(held);
+  REQUIRE_MESSAGE(held.hold.wait_arrived(1, 10s), "the first backup never began copying the log");
 
-  Hold hold(20s);
-  fs->hold_links(&hold);
-  HttpReply first;
-  std::thread asking([&] { first = http_call(server.port(), "POST", "/admin/backup"); });
-  struct Release {
-    Hold& hold;
-    std::thread& thread;
-    ~Release() {
-      hold.release();
-      if (thread.joinable()) thread.join();
-    }
-  } release{hold, asking};
-  REQUIRE_MESSAGE(hold.wait_arrived(1, 10s), "the first backup never began copying the log");
-
-  const HttpReply second = http_call(server.port(), "POST", "/admin/backup");
+  const HttpReply second = http_call(held.port(), "POST", "/admin/backup");
   CHECK(second.status == 409);
   CHECK(second.header("content-type") == "application/problem+json");
   CHECK(second.body.find(R"("code":"backup_running")") != std::string::npos);
 
-  hold.release();
-  asking.join();
+  const HttpReply first = asking.wait();
   CHECK_MESSAGE(first.status == 201, first.body);
-  fs->hold_links(nullptr);
-  // Once the first has answered, the next one may start.
-  const HttpReply third = http_call(server.port(), "POST", "/admin/backup");
+  // Once the first has answered, the next one may start (the hold is released).
+  const HttpReply third = http_call(held.port(), "POST", "/admin/backup");
   CHECK_MESSAGE(third.status == 201, third.body);
   std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(backups.path())) names.push_back(e.path().filename());
+  for (const auto& e : std::filesystem::directory_iterator(held.backups.path())) names.push_back(e.path().filename());
   CHECK_MESSAGE(names.size() == 2, "two backups and nothing else, not a half one");
   for (const auto& name : names) CHECK_MESSAGE(!name.starts_with("."), name);
 }
 
 TEST_CASE("a shutdown ends a backup in progress: it answers 503 and leaves no folder behind") {
-  auto [fs, env] = FaultyFileSystem::make();
-  TempDir backups;
-  server::ApiOptions api;
-  api.backup_dir = backups.path();
-  TestServer server({}, nullptr, nullptr, env.get(), api);
-  REQUIRE(http_call(server.port(), "POST", "/mobiles", R"({"user":"01010000000","receiver":"01020000000","text":"x"})",
-                    {{"Content-Type", "application/json"}})
-              .status == 201);
-  Hold hold(20s);
-  fs->hold_links(&hold);
-  HttpReply answered;
-  std::thread asking([&] { answered = http_call(server.port(), "POST", "/admin/backup"); });
-  REQUIRE_MESSAGE(hold.wait_arrived(1, 10s), "the backup never began copying the log");
-  server.engine->stop();
-  hold.release();
-  asking.join();
+  HeldBackups held;
+  BackupRequest asking(held);
+  REQUIRE_MESSAGE(held.hold.wait_arrived(1, 10s), "the backup never began copying the log");
+  held.server->engine->stop();
+  const HttpReply answered = asking.wait();
   CHECK_MESSAGE(answered.status == 503, answered.body);
-  CHECK(std::filesystem::is_empty(backups.path()));
+  CHECK(std::filesystem::is_empty(held.backups.path()));
 }

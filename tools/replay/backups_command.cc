@@ -1,7 +1,6 @@
 // mailbox-replay backups: lists the backups in a backup folder, and prunes old ones.
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 
 #include "app/backup/backups.h"
 #include "app/json_writer.h"
@@ -79,11 +78,7 @@ int backups_command(const std::vector<std::string>& args) {
                  "a backup in progress, or one a crash cut short)\n",
                  names.c_str());
   }
-  if (!json.empty()) {
-    std::ofstream out(json);
-    out << w.str() << "\n";
-    if (!out) return fail("backups", 1, "cannot write " + json);
-  }
+  if (int failed = write_json_file("backups", json, w.str())) return failed;
   return exit;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -38,6 +39,15 @@ inline std::optional<int> parse_flags(const std::string& command, const std::vec
 inline int fail(const std::string& command, int code, const std::string& message) {
   std::fprintf(stderr, "mailbox-replay %s: %s\n", command.c_str(), message.c_str());
   return code;
+}
+
+// Writes a command's --json FILE (nothing when file is empty). Returns 0, or 1 after
+// saying on stderr that it could not.
+inline int write_json_file(const std::string& command, const std::string& file, const std::string& json) {
+  if (file.empty()) return 0;
+  std::ofstream out(file);
+  out << json << "\n";
+  return out ? 0 : fail(command, 1, "cannot write " + file);
 }
 
 }  // namespace mailbox::replay

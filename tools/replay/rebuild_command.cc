@@ -1,6 +1,5 @@
 // mailbox-replay rebuild: rebuilds views from the log, offline.
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include "app/json_writer.h"
@@ -102,11 +101,7 @@ int rebuild_command(const std::vector<std::string>& args) {
   }
   w.end_array();
   table.print();
-  if (!json.empty()) {
-    std::ofstream out(json);
-    out << w.str() << "\n";
-    if (!out) return fail("rebuild", 1, "cannot write " + json);
-  }
+  if (int failed = write_json_file("rebuild", json, w.str())) return failed;
   return exit;
 }
 

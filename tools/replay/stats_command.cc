@@ -1,6 +1,5 @@
 // mailbox-replay stats: what the log holds and how far each follower has got.
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "app/json_writer.h"
@@ -93,12 +92,7 @@ int stats_command(const std::vector<std::string>& args) {
   }
   w.end_array().end_object();
   followers.print();
-  if (!json.empty()) {
-    std::ofstream out(json);
-    out << w.str() << "\n";
-    if (!out) return fail("stats", 1, "cannot write " + json);
-  }
-  return 0;
+  return write_json_file("stats", json, w.str());
 }
 
 }  // namespace mailbox::replay
