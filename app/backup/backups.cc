@@ -98,6 +98,23 @@ Result<Taken> take_backup(const eventstore::EventStore& log, const fs::path& dir
   return Taken{manifest.name, final_path, manifest.last_position, manifest.events, manifest.bytes(), seconds};
 }
 
+Status copy_log(const fs::path& folder, const Manifest& manifest, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return fail(Code::unavailable, "cannot make '" + to.string() + "': " + ec.message());
+  for (const auto& f : manifest.files) {
+    const fs::path target = to / fs::path(f.path).lexically_relative(kLogFolder);
+    fs::create_directories(target.parent_path(), ec);
+    if (!ec) fs::copy_file(folder / f.path, target, ec);
+    if (ec) return fail(Code::unavailable, "cannot copy " + f.path + ": " + ec.message());
+    if (auto s = sync_path(target); !s) return s;
+  }
+  for (auto it = fs::recursive_directory_iterator(to, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_directory(ec))
+      if (auto s = sync_path(it->path()); !s) return s;
+  return sync_path(to);
+}
+
 Result<Listing> list_backups(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return fail(Code::not_found, "no backup folder '" + dir.string() + "'");

@@ -39,6 +39,11 @@ struct Taken {
 Result<Taken> take_backup(const eventstore::EventStore& log, const std::filesystem::path& dir,
                           const std::stop_token& stop = {});
 
+// Copies the backup's log (the manifest's files, from the backup in folder) into `to`,
+// a folder made for it, and syncs every file and folder: what a restore makes the data
+// folder's log/ of. REQUIRES: check_backup(folder) passed. Errors: unavailable (I/O).
+Status copy_log(const std::filesystem::path& folder, const Manifest& manifest, const std::filesystem::path& to);
+
 struct Listed {
   std::filesystem::path path;
   Manifest manifest;

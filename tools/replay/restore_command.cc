@@ -2,7 +2,7 @@
 // its views, so that mailboxd starts on it as on any data folder.
 #include <filesystem>
 
-#include "app/backup/manifest.h"
+#include "app/backup/backups.h"
 #include "core/eventstore/event_store.h"
 #include "tools/replay/commands.h"
 #include "tools/replay/options.h"
@@ -13,29 +13,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What DIR may hold for --force to replace it: a data folder's log/ and views/.
+// Where the log is copied, beside its place, before it is moved in.
+constexpr std::string_view kCopying = ".restoring-log";
+
+// What DIR may hold for --force to replace it: a data folder's log/ and views/ (and
+// what an interrupted restore left).
 bool only_data_folder(const fs::path& data, std::string& other) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(data, ec)) {
     const auto name = entry.path().filename().string();
-    if (name != "log" && name != "views") {
+    if (name != "log" && name != "views" && name != kCopying) {
       other = name;
       return false;
     }
   }
   return !ec;
-}
-
-// Copies the manifest's files into a fresh folder `to`.
-eventstore::Status copy_files(const fs::path& from, const backup::Manifest& manifest, const fs::path& to) {
-  std::error_code ec;
-  for (const auto& f : manifest.files) {
-    const fs::path target = to / fs::path(f.path).lexically_relative(backup::kLogFolder);
-    fs::create_directories(target.parent_path(), ec);
-    if (!ec) fs::copy_file(from / f.path, target, ec);
-    if (ec) return eventstore::fail(eventstore::Code::unavailable, "cannot copy " + f.path + ": " + ec.message());
-  }
-  return {};
 }
 
 }  // namespace
@@ -75,11 +67,9 @@ int restore_command(const std::vector<std::string>& args) {
   }
 
   // Copied beside, then moved in: an interrupted restore leaves no log that looks whole.
-  const fs::path copying = dir / ".restoring-log";
+  const fs::path copying = dir / kCopying;
   fs::remove_all(copying, ec);
-  fs::create_directories(copying, ec);
-  if (ec) return fail("restore", 1, "cannot make '" + copying.string() + "': " + ec.message());
-  if (auto s = copy_files(from, *manifest, copying); !s) {
+  if (auto s = backup::copy_log(from, *manifest, copying); !s) {
     fs::remove_all(copying, ec);
     return fail("restore", 1, s.error().message);
   }
