@@ -23,6 +23,9 @@ std::string status_text(natsStatus s) {
 std::unexpected<Error> failed(natsStatus s, const std::string& doing, jsErrCode js_error = static_cast<jsErrCode>(0)) {
   Code code = Code::unavailable;
   if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED) code = Code::permission_denied;
+  // A TLS failure (an untrusted certificate, a plain server) is set-up, not an outage.
+  if (s == NATS_SSL_ERROR || s == NATS_SECURE_CONNECTION_REQUIRED || s == NATS_SECURE_CONNECTION_WANTED)
+    code = Code::failed_precondition;
   std::string message = doing + ": " + status_text(s);
   if (js_error != 0) message += " (JetStream error " + std::to_string(static_cast<int>(js_error)) + ")";
   return app::fail(code, std::move(message));

@@ -57,7 +57,8 @@ class NatsLink {
   using OnChange = std::function<void(bool connected, const std::string& detail)>;
 
   // Connects once, waiting up to options.connect_timeout. Errors: unavailable (no
-  // server reachable), permission_denied (credentials refused), invalid_argument (a
+  // server reachable), permission_denied (credentials refused), failed_precondition
+  // (TLS failed: an untrusted certificate, or TLS on one side only), invalid_argument (a
   // credentials file that cannot be read). Once connected, the link reconnects by
   // itself, forever.
   static Result<std::unique_ptr<NatsLink>> connect(const NatsOptions& options, OnChange on_change = {});

@@ -1,5 +1,5 @@
-// NATS credentials: user and password in the URL, an nkey seed file; a refused one is a
-// clear start-up error.
+// NATS credentials: user and password in the URL, an nkey seed file, TLS with a CA file;
+// a refused one is a clear start-up error.
 #include <doctest/doctest.h>
 
 #include <openssl/rand.h>
@@ -10,6 +10,7 @@
 #include "tests/replication/replication_fixture.h"
 #include "tests/support/eventually.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ca.h"
 
 using namespace mailbox;
 using namespace mailbox::testing;
@@ -83,6 +84,25 @@ TEST_CASE("the permissions of docs/replication.md: the writer publishes the log,
   auto r = mailbox_at(replica->port, "01033334444", sent.position);
   CHECK(r.body.find(sent.id) != std::string::npos);
   CHECK(metric(replica->port, "mailbox_replication_errors_total") == 0);
+  writer->stop();
+  replica->stop();
+}
+
+TEST_CASE("tls:// with --ca-file: the writer ships over TLS to a server whose CA it was given, and refuses one it was not") {
+  TestCa ca(OPENSSL_TOOL);
+  auto cert = ca.issue("nats", {"IP:127.0.0.1", "DNS:localhost"});
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"), "tls {\n  cert_file: \"" + cert.cert_file + "\"\n  key_file: \"" + cert.key_file + "\"\n}\n");
+  const std::string url = "tls://127.0.0.1:" + std::to_string(nats.port());
+  ChildProcess untrusted(MAILBOXD_PATH, {"--data", dir.sub("bad"), "--listen", "127.0.0.1:0", "--replicate", url});
+  auto out = untrusted.wait(20s);
+  CHECK(out.exit_code == 1);
+  auto writer = start_writer(dir.sub("w"), url, {"--ca-file", ca.ca_file()});
+  auto replica = start_replica(dir.sub("r"), url, {"--ca-file", ca.ca_file()});
+  auto [status, sent] = send_message(writer->port, "01011112222", "01033334444", "hello");
+  REQUIRE(status == 201);
+  auto r = mailbox_at(replica->port, "01033334444", sent.position);
+  CHECK(r.body.find(sent.id) != std::string::npos);
   writer->stop();
   replica->stop();
 }
