@@ -20,33 +20,18 @@ namespace mailbox::testing {
 
 inline const std::string kWriterUrl = "http://writer.test:8080";
 
-// A mailboxd whose output is read all along (a full pipe would block its logging),
-// stopped with SIGTERM when the test is done with it.
+// A writer or replica; stop() checks the exit was clean and returns the output.
 class Node {
  public:
-  explicit Node(Mailboxd m) : m_(std::move(m)), port(m_.port) {
-    drain_ = std::thread([this] {
-      while (!stop_) (void)m_.process->read_lines(SIZE_MAX, std::chrono::milliseconds(50));
-    });
-  }
-  ~Node() {
-    if (drain_.joinable()) stop(false);
-  }
-  Node(const Node&) = delete;
-  // SIGTERM, then the exit; checks it was clean when asked to. Returns the output.
+  explicit Node(Mailboxd m) : d_(std::move(m)), port(d_.port) {}
   std::string stop(bool check = true) {
-    stop_ = true;
-    drain_.join();
-    m_.process->signal(SIGTERM);
-    auto r = m_.process->wait(std::chrono::seconds(20));
+    auto r = d_.stop();
     if (check) CHECK_MESSAGE(r.exit_code == 0, r.out.substr(r.out.size() > 3000 ? r.out.size() - 3000 : 0) << r.err);
     return r.out + r.err;
   }
 
  private:
-  Mailboxd m_;
-  std::atomic<bool> stop_{false};
-  std::thread drain_;
+  DrainedMailboxd d_;
 
  public:
   const std::uint16_t port;

@@ -2,8 +2,11 @@
 // Runs the real mailboxd binary on an ephemeral loopback port, for tests that need the
 // whole process (signals, readiness, restarts).
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <regex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -41,5 +44,37 @@ inline Mailboxd start_mailboxd(const std::string& path, std::vector<std::string>
 inline Mailboxd start_mailboxd_on(const std::string& path, const std::vector<std::string>& args, int listen_fd) {
   return wait_listening(std::make_unique<ChildProcess>(path, args, std::vector<std::string>{}, listen_fd));
 }
+
+// A mailboxd whose output is read all along on a thread of its own: a pipe nobody reads
+// fills after 64 KiB (an alarm logs a line per send) and then blocks every thread that
+// logs. For tests that run loads; stop() sends SIGTERM and returns what it printed.
+class DrainedMailboxd {
+ public:
+  explicit DrainedMailboxd(Mailboxd m) : m_(std::move(m)), port(m_.port) {
+    drain_ = std::thread([this] {
+      while (!stop_) (void)m_.process->read_lines(SIZE_MAX, std::chrono::milliseconds(50));
+    });
+  }
+  ~DrainedMailboxd() {
+    if (drain_.joinable()) (void)stop();
+  }
+  DrainedMailboxd(const DrainedMailboxd&) = delete;
+  DrainedMailboxd& operator=(const DrainedMailboxd&) = delete;
+  // SIGTERM, then waits for the exit (killing it after 20 s).
+  ProcessResult stop() {
+    stop_ = true;
+    if (drain_.joinable()) drain_.join();
+    m_.process->signal(SIGTERM);
+    return m_.process->wait(std::chrono::seconds(20));
+  }
+
+ private:
+  Mailboxd m_;
+  std::atomic<bool> stop_{false};
+  std::thread drain_;
+
+ public:
+  const std::uint16_t port;
+};
 
 }  // namespace mailbox::testing
