@@ -7,11 +7,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cctype>
 
 namespace mailbox::replication {
 
 namespace {
+
+// How long closing a link waits for libnats' last callback.
+constexpr std::chrono::seconds kCloseWait{5};
 
 std::string status_text(natsStatus s) {
   const char* last = nats_GetLastError(nullptr);
@@ -83,6 +89,17 @@ struct NatsLink::Impl {
   Owned<natsSubscription, natsSubscription_Destroy> following;
 
   std::atomic<bool> closing{false};  // our own close: not a loss worth telling
+  // libnats calls back from its own thread, also after natsConnection_Close returned:
+  // the link waits for the closed callback (the last) before it frees this.
+  std::mutex closed_mutex;
+  std::condition_variable closed_cv;
+  bool closed = false;
+  static void on_closed(natsConnection*, void* self) {
+    auto* impl = static_cast<Impl*>(self);
+    std::lock_guard lock(impl->closed_mutex);
+    impl->closed = true;
+    impl->closed_cv.notify_all();
+  }
   static void disconnected(natsConnection*, void* self) {
     auto* impl = static_cast<Impl*>(self);
     if (impl->on_change && !impl->closing) impl->on_change(false, "disconnected");
@@ -100,7 +117,16 @@ NatsLink::NatsLink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NatsLink::~NatsLink() {
   impl_->closing = true;
   impl_->following.reset();
-  if (impl_->connection.p != nullptr) natsConnection_Close(impl_->connection.p);
+  if (impl_->connection.p == nullptr) return;
+  natsConnection_Close(impl_->connection.p);
+  std::unique_lock lock(impl_->closed_mutex);
+  if (!impl_->closed_cv.wait_for(lock, kCloseWait, [&] { return impl_->closed; })) {
+    // A callback may still come: leave its target alive rather than free it under it.
+    lock.unlock();
+    (void)impl_.release();
+    return;
+  }
+  lock.unlock();
   impl_->js.reset();
   impl_->connection.reset();
 }
@@ -124,6 +150,7 @@ Result<std::unique_ptr<NatsLink>> NatsLink::connect(const NatsOptions& options, 
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, 250);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(o, &Impl::disconnected, impl.get());
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, &Impl::reconnected, impl.get());
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(o, &Impl::on_closed, impl.get());
   if (s != NATS_OK) {
     return app::fail(Code::invalid_argument, "NATS server URLs: " + status_text(s));
   }
