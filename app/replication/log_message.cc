@@ -84,11 +84,15 @@ app::Result<LogMessage> decode_message(const std::map<std::string, std::string>&
     }
   if (seg.first != range->first || seg.last() != range->last)
     return app::fail(app::Code::corruption, "a replication message's events do not match its headers");
-  if (root->dedupe() != nullptr)
-    for (const auto* row : *root->dedupe()) {
+  if (const auto* rows = root->dedupe(); rows != nullptr)
+    for (flatbuffers::uoffset_t i = 0; i < rows->size(); ++i) {
+      // The verifier checks a vector's length field for alignment, not its 8-byte
+      // structs: each is copied out before a field is read.
+      fb::DedupeRow row;
+      std::memcpy(static_cast<void*>(&row), rows->Data() + i * sizeof(fb::DedupeRow), sizeof row);
       eventstore::DedupeRow r;
-      std::memcpy(r.id.data(), row->id().bytes()->Data(), 16);
-      r.result = {row->first_position(), row->last_position(), row->stream_version(), false};
+      std::memcpy(r.id.data(), row.id().bytes()->Data(), 16);
+      r.result = {row.first_position(), row.last_position(), row.stream_version(), false};
       seg.dedupe.push_back(r);
     }
   seg.has_checkpoints = root->has_checkpoints();
