@@ -17,6 +17,8 @@ work=$(mktemp -d /var/tmp/mailbox-bench-replication-XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # nats() runs in a command substitution: its servers are found by their config's path.
+  pkill -f "$work/nats-" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
