@@ -24,18 +24,13 @@ Shipper::Shipper(eventstore::EventStore& log, ReplicationOptions options)
 Shipper::~Shipper() { stop(); }
 
 app::Status Shipper::start() {
-  auto first = NatsLink::connect(options_.nats, [this](bool up, const std::string& detail) {
-    connected_ = up;
-    if (up) spdlog::info("replication: connected to NATS again ({})", detail);
-    else spdlog::warn("replication: lost the connection to NATS; sends go on, the log ships when it is back");
-  });
+  auto first = connect();
   if (!first) {
     if (first.error().code != Code::unavailable) return std::unexpected(first.error());
     spdlog::warn("replication: {}; sends go on, the log ships once NATS answers", first.error().message);
     failing_ = true;
   } else {
-    auto stream = (*first)->ensure_stream(
-        {options_.stream, subject_, options_.replicas, options_.max_age_seconds, options_.max_bytes});
+    auto stream = (*first)->ensure_stream(stream_spec());
     if (!stream && stream.error().code != Code::unavailable) return std::unexpected(stream.error());
     connected_ = true;
     first_link_ = std::move(*first);
@@ -113,17 +108,25 @@ void Shipper::note_ok() {
   if (was_failing) spdlog::info("replication: shipping again from position {}", next_.load());
 }
 
+app::Result<std::unique_ptr<NatsLink>> Shipper::connect() {
+  return NatsLink::connect(options_.nats, [this](bool up, const std::string& detail) {
+    connected_ = up;
+    if (up) spdlog::info("replication: connected to NATS again ({})", detail);
+    else spdlog::warn("replication: lost the connection to NATS; sends go on, the log ships when it is back");
+  });
+}
+
+StreamSpec Shipper::stream_spec() const {
+  return {options_.stream, subject_, options_.replicas, options_.max_age_seconds, options_.max_bytes};
+}
+
 app::Status Shipper::ensure_link() {
   if (link_) return {};
   if (first_link_) {
     link_ = std::move(first_link_);
     return {};
   }
-  auto link = NatsLink::connect(options_.nats, [this](bool up, const std::string& detail) {
-    connected_ = up;
-    if (up) spdlog::info("replication: connected to NATS again ({})", detail);
-    else spdlog::warn("replication: lost the connection to NATS; sends go on, the log ships when it is back");
-  });
+  auto link = connect();
   if (!link) return std::unexpected(link.error());
   connected_ = true;
   link_ = std::move(*link);
@@ -131,8 +134,7 @@ app::Status Shipper::ensure_link() {
 }
 
 app::Status Shipper::sync() {
-  auto stream = link_->ensure_stream(
-      {options_.stream, subject_, options_.replicas, options_.max_age_seconds, options_.max_bytes});
+  auto stream = link_->ensure_stream(stream_spec());
   if (!stream) return std::unexpected(stream.error());
   auto last = link_->last_message(options_.stream, subject_);
   if (!last) return std::unexpected(last.error());

@@ -39,6 +39,10 @@ class Shipper {
 
  private:
   void run();
+  // A new link whose connection changes set connected_ and are logged once each.
+  app::Result<std::unique_ptr<NatsLink>> connect();
+  // The stream the writer ships to, as the flags give it.
+  StreamSpec stream_spec() const;
   // Connects when there is no link. Errors as NatsLink::connect.
   app::Status ensure_link();
   // Finds where the stream ends and whether it is this log's; appends this process's
