@@ -1,8 +1,13 @@
 #include "app/worker_thread.h"
 
+#include "core/thread_name.h"
+
 namespace mailbox::app {
 
-WorkerThread::WorkerThread() { thread_ = std::thread([this] { run(); }); }
+WorkerThread::WorkerThread() {
+  thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "continuations");
+}
 
 WorkerThread::~WorkerThread() {
   {

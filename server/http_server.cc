@@ -2,6 +2,7 @@
 
 #include "server/http_server.h"
 
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -532,7 +533,11 @@ std::uint16_t HttpServer::port() const {
 }
 
 void HttpServer::start() {
-  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    const std::string name = "http-" + std::to_string(i);  // shown by top -H and perf
+    ::pthread_setname_np(impl_->threads.back().native_handle(), name.c_str());
+  }
 }
 
 void HttpServer::post(std::function<void()> fn) { asio::post(impl_->ioc, std::move(fn)); }

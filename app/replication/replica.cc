@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/replication/log_message.h"
+#include "core/thread_name.h"
 
 namespace mailbox::replication {
 
@@ -39,6 +40,7 @@ app::Status Replica::start() {
   progress_at_ = std::chrono::steady_clock::now();
   progress_position_ = log_.head();
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "replica");
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include "app/replication/log_message.h"
 #include "app/replication/writer_epochs.h"
+#include "core/thread_name.h"
 
 namespace mailbox::replication {
 
@@ -36,6 +37,7 @@ app::Status Shipper::start() {
     first_link_ = std::move(*first);
   }
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "shipper");
   return {};
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/projections/jitter.h"
+#include "core/thread_name.h"
 
 namespace mailbox::projections {
 
@@ -29,6 +30,7 @@ Status PolicyRunner::start() {
     run();
     finished_ = true;
   });
+  name_thread(thread_, policy_.name());
   return {};
 }
 

@@ -1,9 +1,13 @@
 #include "core/projections/position_waiters.h"
 
+#include "core/thread_name.h"
 
 namespace mailbox::projections {
 
-PositionWaiters::PositionWaiters() { thread_ = std::thread([this] { run(); }); }
+PositionWaiters::PositionWaiters() {
+  thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "waiters");
+}
 
 PositionWaiters::~PositionWaiters() {
   for (auto& s : subscriptions_) s.reset();

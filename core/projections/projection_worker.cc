@@ -1,6 +1,7 @@
 #include "core/projections/projection_worker.h"
 
 #include "core/projections/jitter.h"
+#include "core/thread_name.h"
 
 namespace mailbox::projections {
 
@@ -20,6 +21,7 @@ Status ProjectionWorker::start() {
     run();
     finished_ = true;
   });
+  name_thread(thread_, "view-" + std::string(projection_.name()));
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include "core/eventstore/internal/envelope_codec.h"
 #include "core/eventstore/internal/keys.h"
 #include "core/eventstore/internal/log_segments.h"
+#include "core/thread_name.h"
 
 namespace mailbox::eventstore {
 
@@ -116,6 +117,7 @@ Writer::Writer(LogDb& db, const StoreOptions& options, std::uint64_t last_positi
       heads_(options.stream_head_cache_capacity),
       on_commit_(std::move(on_commit)) {
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "writer");
 }
 
 Writer::~Writer() { stop(); }
