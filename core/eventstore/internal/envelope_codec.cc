@@ -80,4 +80,10 @@ Result<RecordedEvent> decode_envelope(std::string_view bytes) {
   return out;
 }
 
+Result<EventId> decode_envelope_id(std::string_view bytes) {
+  const fb::Envelope* env = verified_root<fb::Envelope>(bytes);
+  if (env == nullptr) return fail(Code::corruption, "stored envelope failed verification");
+  return from_fb(env->event_id());
+}
+
 }  // namespace mailbox::eventstore

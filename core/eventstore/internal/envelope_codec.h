@@ -34,4 +34,8 @@ class EnvelopeEncoder {
 // Returns Code::corruption when the bytes are not a valid envelope.
 Result<RecordedEvent> decode_envelope(std::string_view bytes);
 
+// The event id of a stored envelope, verified the same way, without copying the rest:
+// for readers that need the id alone (shipping the log).
+Result<EventId> decode_envelope_id(std::string_view bytes);
+
 }  // namespace mailbox::eventstore

@@ -18,6 +18,29 @@ struct SnapshotHold {
   }
 };
 
+// The dedupe rows of ids (the events from position first on), read in one batch: a row
+// belongs to an event only when its range holds the event's position (ids are indexed
+// for the append that supplied them).
+Status read_dedupe_rows(const LogDb& db, const rocksdb::ReadOptions& ro, std::uint64_t first,
+                        const std::vector<EventId>& ids, std::vector<DedupeRow>& out) {
+  if (ids.empty()) return {};
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(ids.size());
+  for (const auto& id : ids) keys.push_back(slice(id));
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db.db()->MultiGet(ro, db.dedupe(), keys.size(), keys.data(), values.data(), statuses.data());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return std::unexpected(to_error(statuses[i], "reading an event id"));
+    auto result = keys::decode_dedupe_value(std::string_view(values[i].data(), values[i].size()));
+    if (!result) return fail(Code::corruption, "event id value is not 24 bytes");
+    const std::uint64_t position = first + i;
+    if (result->first_position <= position && position <= result->last_position) out.push_back({ids[i], *result});
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<LogSegment> read_segment(const LogDb& db, std::uint64_t from, std::size_t max_events, std::size_t max_bytes) {
@@ -32,6 +55,7 @@ Result<LogSegment> read_segment(const LogDb& db, std::uint64_t from, std::size_t
   std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.log()));
   std::size_t bytes = 0;
   std::uint64_t expected = segment.first;
+  std::vector<EventId> ids;
   it->Seek(keys::encode_u64(segment.first));
   for (; it->Valid(); it->Next()) {
     if (segment.envelopes.size() >= max_events || (!segment.envelopes.empty() && bytes + it->value().size() > max_bytes))
@@ -40,25 +64,16 @@ Result<LogSegment> read_segment(const LogDb& db, std::uint64_t from, std::size_t
     if (!pos || *pos != expected)
       return fail(Code::corruption, "log gap or bad key at position " + std::to_string(expected));
     const std::string_view value(it->value().data(), it->value().size());
-    auto event = decode_envelope(value);
-    if (!event) return std::unexpected(event.error());
-    std::string stored;
-    auto s = db.db()->Get(ro, db.dedupe(), slice(event->id), &stored);
-    if (s.ok()) {
-      auto result = keys::decode_dedupe_value(stored);
-      if (!result) return fail(Code::corruption, "event id value is not 24 bytes");
-      // Ids are indexed for the append that supplied them: the row belongs to this
-      // event only when its range holds the position.
-      if (result->first_position <= *pos && *pos <= result->last_position)
-        segment.dedupe.push_back({event->id, *result});
-    } else if (!s.IsNotFound()) {
-      return std::unexpected(to_error(s, "reading an event id"));
-    }
+    auto id = decode_envelope_id(value);
+    if (!id) return std::unexpected(id.error());
+    ids.push_back(*id);
     segment.envelopes.emplace_back(value);
     bytes += value.size();
     ++expected;
   }
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading the log"));
+  auto dedupe = read_dedupe_rows(db, ro, segment.first, ids, segment.dedupe);
+  if (!dedupe) return std::unexpected(dedupe.error());
   if (it->Valid()) return segment;  // not at the snapshot's head
   if (segment.envelopes.empty()) {
     // Past the head: the checkpoints alone, when from is just past it.
