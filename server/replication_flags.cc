@@ -62,6 +62,9 @@ void add_replication_flags(po::options_description& flags, ReplicationFlags& f) 
         "the stream keeps messages this long, e.g. 30d (default: forever) [MAILBOX_REPLICATE_MAX_AGE]")
     ("replicate-max-bytes", po::value(&f.max_bytes),
         "the stream keeps at most this much, e.g. 50GB (default: no limit) [MAILBOX_REPLICATE_MAX_BYTES]")
+    ("replicate-linger-ms", po::value(&f.linger_ms)->default_value(f.linger_ms),
+        "a small message of the log waits this long for more events before it is published (0 to 1000; 0: "
+        "at once) [MAILBOX_REPLICATE_LINGER_MS]")
     ("advertise-url", po::value(&f.advertise_url),
         "this writer's URL, written in its writer epoch; replicas point clients there [MAILBOX_ADVERTISE_URL]")
     ("follow-max-lag", po::value(&f.follow_max_lag)->default_value(f.follow_max_lag),
@@ -79,6 +82,7 @@ std::string replication_flag_of_env(const std::string& variable) {
       {"MAILBOX_REPLICATE_REPLICAS", "replicate-replicas"},
       {"MAILBOX_REPLICATE_MAX_AGE", "replicate-max-age"},
       {"MAILBOX_REPLICATE_MAX_BYTES", "replicate-max-bytes"},
+      {"MAILBOX_REPLICATE_LINGER_MS", "replicate-linger-ms"},
       {"MAILBOX_ADVERTISE_URL", "advertise-url"},
       {"MAILBOX_FOLLOW_MAX_LAG", "follow-max-lag"},
       {"MAILBOX_NATS_NKEY", "nats-nkey"},
@@ -117,6 +121,8 @@ std::optional<std::string> to_replication_options(const ReplicationFlags& f, con
     if (!bytes || *bytes == 0) return "--replicate-max-bytes must be like 50GB, 512MB or 1048576, not '" + f.max_bytes + "'";
     out.max_bytes = *bytes;
   }
+  if (f.linger_ms < 0 || f.linger_ms > 1000) return "--replicate-linger-ms must be 0 to 1000";
+  out.linger = std::chrono::milliseconds(f.linger_ms);
   if (!f.advertise_url.empty() && !f.advertise_url.starts_with("http://") && !f.advertise_url.starts_with("https://"))
     return "--advertise-url '" + f.advertise_url + "' is not an http:// or https:// URL";
   out.advertise_url = f.advertise_url;

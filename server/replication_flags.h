@@ -17,6 +17,7 @@ struct ReplicationFlags {
   std::string replicate, follow, stream = "MAILBOX", max_age, max_bytes, advertise_url, nkey, creds;
   int replicas = 1;
   std::uint64_t follow_max_lag = 1000;
+  int linger_ms = 10;
 };
 
 void add_replication_flags(boost::program_options::options_description& flags, ReplicationFlags& f);

@@ -15,6 +15,12 @@ constexpr std::chrono::milliseconds kRetry{500};
 // How often an idle shipper looks for checkpoints that moved without new events.
 constexpr std::chrono::milliseconds kIdlePoll{100};
 
+std::size_t segment_bytes(const eventstore::LogSegment& segment) {
+  std::size_t bytes = 0;
+  for (const auto& e : segment.envelopes) bytes += e.size();
+  return bytes;
+}
+
 }  // namespace
 
 Shipper::Shipper(eventstore::EventStore& log, ReplicationOptions options)
@@ -233,6 +239,14 @@ app::Status Shipper::ship_next() {
     return {};
   }
   idle_ = false;
+  if (!lingered_ && options_.linger.count() > 0 && segment->envelopes.size() < kMaxEventsPerMessage &&
+      segment_bytes(*segment) < budget_ / 2) {
+    // Small: wait once for more events, then read again from the same position.
+    lingered_ = true;
+    sleep_for(options_.linger);
+    return {};
+  }
+  lingered_ = false;
   LogMessage message{std::move(*segment), 0};
   message.epoch = message.segment.last() >= epoch_position_ ? status_.epoch : previous_epoch_;
   const std::string body = encode_body(message.segment);

@@ -69,6 +69,7 @@ class Shipper {
   std::uint64_t previous_epoch_ = 0;  // in force before our epoch's event
   std::uint64_t epoch_position_ = 0;  // of our epoch's event
   std::size_t budget_ = 0;          // envelope bytes per message
+  bool lingered_ = false;           // the small message at next_ has waited once for more
   std::vector<eventstore::Checkpoint> shipped_checkpoints_;  // as of the last message that had them
 
   mutable std::mutex mutex_;  // guards status_, stopping_ waits
