@@ -10,6 +10,7 @@
 //   append [--seconds S] [--dir DIR] [--json FILE]
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -52,8 +53,22 @@ std::string fresh_dir(const std::string& root, const std::string& name) {
   return path.string();
 }
 
+// CPU time (user and system) of the whole process so far, every thread, RocksDB's
+// background threads included, in microseconds.
+double process_cpu_us() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+struct Ceiling {
+  double events_per_second = 0;
+  double cpu_us_per_event = 0;  // the process's CPU time over the events written
+};
+
 // Raw RocksDB: synced WriteBatches of `puts` puts of 200 bytes, for `seconds`.
-double rocksdb_ceiling(const std::string& path, double seconds, std::uint64_t puts) {
+Ceiling rocksdb_ceiling(const std::string& path, double seconds, std::uint64_t puts) {
   rocksdb::Options options;
   options.create_if_missing = true;
   rocksdb::DB* raw = nullptr;
@@ -66,6 +81,7 @@ double rocksdb_ceiling(const std::string& path, double seconds, std::uint64_t pu
   sync.sync = true;
   const std::string value(kPayloadBytes, 'v');
   std::uint64_t key = 0, events = 0;
+  const double cpu_before = process_cpu_us();
   const auto start = Clock::now();
   while (seconds_since(start) < seconds) {
     rocksdb::WriteBatch batch;
@@ -79,8 +95,9 @@ double rocksdb_ceiling(const std::string& path, double seconds, std::uint64_t pu
     events += puts;
   }
   const double rate = static_cast<double>(events) / seconds_since(start);
+  const double cpu = process_cpu_us() - cpu_before;
   db->Close();
-  return rate;
+  return {rate, events ? cpu / static_cast<double>(events) : 0};
 }
 
 std::string ceiling_name(std::uint64_t batch) {
@@ -88,6 +105,7 @@ std::string ceiling_name(std::uint64_t batch) {
 }
 
 struct EngineResult {
+  std::uint64_t events = 0;  // appended (successes)
   double events_per_second = 0;
   double p50_us = 0, p99_us = 0;
   std::uint64_t errors = 0;
@@ -114,6 +132,7 @@ class ClosedLoop {
       finished_.wait(lock, [&] { return outstanding_ == 0; });
     }
     EngineResult r;
+    r.events = latencies_.size();
     r.events_per_second = static_cast<double>(latencies_.size()) / seconds_since(start);  // successes only
     r.p50_us = percentile(latencies_, 50);
     r.p99_us = percentile(latencies_, 99);
@@ -172,8 +191,10 @@ int main(int argc, char** argv) {
   Report report;
 
   std::fprintf(stderr, "append: raw RocksDB ceiling (%.0f s)...\n", o.seconds);
-  const double ceiling = rocksdb_ceiling(fresh_dir(o.dir, "ceiling"), o.seconds, 1000);
+  const Ceiling raw = rocksdb_ceiling(fresh_dir(o.dir, "ceiling"), o.seconds, 1000);
+  const double ceiling = raw.events_per_second;
   report.add({"append", ceiling_name(1000), ceiling, "events/s", "", std::nullopt});
+  report.add({"append", ceiling_name(1000) + ": CPU per event", raw.cpu_us_per_event, "us", "", std::nullopt});
 
   for (std::size_t inflight : {1, 64, 1024}) {
     std::fprintf(stderr, "append: engine, %zu in flight (%.0f s)...\n", inflight, o.seconds);
@@ -183,7 +204,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     ClosedLoop loop(**store, inflight, o.seconds);
+    const double cpu_before = process_cpu_us();
     const EngineResult r = loop.run();
+    const double cpu = process_cpu_us() - cpu_before;
     if (r.errors) std::fprintf(stderr, "append: %llu appends failed\n", static_cast<unsigned long long>(r.errors));
     const std::string name = "engine appends, " + std::to_string(inflight) + " in flight";
     const auto stats = (*store)->writer_stats();
@@ -202,13 +225,20 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "append: raw RocksDB at the engine's %llu events per batch (%.0f s)...\n",
                    static_cast<unsigned long long>(batch), o.seconds);
       like = Row{"append", ceiling_name(batch),
-                 rocksdb_ceiling(fresh_dir(o.dir, "ceiling-" + std::to_string(inflight)), o.seconds, batch),
+                 rocksdb_ceiling(fresh_dir(o.dir, "ceiling-" + std::to_string(inflight)), o.seconds, batch)
+                     .events_per_second,
                  "events/s", "", std::nullopt};
       report.add({"append", name, r.events_per_second, "events/s", like->metric, ratio(like->value), r.errors});
     }
     report.add({"append", name + " p50", r.p50_us, "us", "", std::nullopt, r.errors});
     report.add({"append", name + " p99", r.p99_us, "us", "", std::nullopt, r.errors});
     report.add({"append", name + " events per batch", per_batch, "events", "", std::nullopt});
+    // CPU per event beside the raw ceiling's (reference): what the engine adds per event.
+    if (r.events > 0 && raw.cpu_us_per_event > 0) {
+      const double per_event = cpu / static_cast<double>(r.events);
+      report.add({"append", name + ": CPU per event", per_event, "us", ceiling_name(1000) + ": CPU per event",
+                  per_event / raw.cpu_us_per_event, r.errors});
+    }
     report.add({"append", name + " synced write per batch",
                 stats.batches ? static_cast<double>(stats.write_micros) / static_cast<double>(stats.batches) : 0, "us",
                 "", std::nullopt});

@@ -32,6 +32,39 @@ cpu_ticks() {
   awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null
 }
 
+# role_ticks PID: "ROLE TICKS" lines, the CPU clock ticks PID's threads have used so
+# far, summed by role from the threads' names (mailboxd names them): writer, http (every
+# http-N), each view-NAME and each *-policy, shipper or replica, rocksdb (RocksDB's
+# background threads), and other (the main thread and the rest).
+role_ticks() {
+  local task comm
+  for task in /proc/"$1"/task/*; do
+    comm=$(cat "$task/comm" 2>/dev/null) || continue
+    case "$comm" in
+      http-*) comm=http ;;
+      rocksdb:*) comm=rocksdb ;;
+      writer | view-* | *-policy | shipper | replica) ;;
+      *) comm=other ;;
+    esac
+    awk -v role="$comm" '{ sub(/^.*\) /, ""); print role, $12 + $13 }' "$task/stat" 2>/dev/null
+  done | awk '{ t[$1] += $2 } END { for (r in t) print r, t[r] }' | sort
+}
+
+# cpu_rows BENCHMARK METRIC BEFORE AFTER COUNT REFERENCE REF_US: JSON rows (one per line)
+# of the CPU time per operation of each role between two role_ticks outputs (files
+# BEFORE and AFTER), over COUNT operations, and the total, compared with REF_US (the
+# reference's CPU per operation, named REFERENCE).
+cpu_rows() {
+  local bench=$1 metric=$2 before=$3 after=$4 count=$5 reference=$6 ref_us=$7 hz
+  hz=$(getconf CLK_TCK)
+  join -a 2 "$before" "$after" | awk -v b="$bench" -v m="$metric" -v n="$count" -v hz="$hz" \
+    -v ref="$reference" -v ref_us="$ref_us" '
+    { used = (NF == 3 ? $3 - $2 : $2); total += used
+      printf "{\"benchmark\": \"%s\", \"metric\": \"%s: %s\", \"value\": %.2f, \"unit\": \"us\", \"errors\": null, \"reference\": \"\", \"ratio\": null}\n", b, m, $1, (n > 0 ? used * 1e6 / hz / n : 0) }
+    END { us = (n > 0 ? total * 1e6 / hz / n : 0)
+      printf "{\"benchmark\": \"%s\", \"metric\": \"%s: all threads\", \"value\": %.2f, \"unit\": \"us\", \"errors\": null, \"reference\": \"%s\", \"ratio\": %s}\n", b, m, us, ref, (ref_us > 0 ? sprintf("%.2f", us / ref_us) : "null") }'
+}
+
 # wait_idle PID BOUND: waits until PID has used under 5% of one core over half a
 # second, at most BOUND seconds. Prints how long PID stayed busy (in steps of 0.5 s);
 # returns 1 when it was still busy at the bound. A process that is gone is idle.

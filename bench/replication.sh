@@ -58,6 +58,13 @@ nats() {
   (IFS=,; echo "${urls[*]}")
 }
 
+# nats_ticks: CPU clock ticks the running nats-servers of this run have used so far.
+nats_ticks() {
+  local total=0 p
+  for p in $(pgrep -f "$work/nats-"); do total=$((total + $(cpu_ticks "$p" || echo 0))); done
+  echo "$total"
+}
+
 stop_nats() {
   pkill -f "$work/nats-" 2>/dev/null || true
   sleep 0.5
@@ -73,6 +80,9 @@ sends() {
   pids+=($pid)
   wait_http "http://127.0.0.1:$port/readyz"
   local bad sock
+  role_ticks "$pid" >"$work/ticks-before"
+  local nats_before
+  nats_before=$(nats_ticks)
   read -r ok _ _ bad sock _ < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
   errors=$((bad + sock))
   lag_end=$(metric $port mailbox_replication_lag_events)
@@ -85,6 +95,15 @@ sends() {
     sleep 0.05
   done
   drain=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+  wait_idle "$pid" 30 >/dev/null || true  # the views and policies catch up too
+  role_ticks "$pid" >"$work/ticks-after"
+  local sends
+  sends=$(awk -v n="$ok" -v s="$seconds" 'BEGIN { printf "%.0f", n * s }')
+  # CPU per send: mailboxd's in all, its shipper's, and the nats-servers'.
+  cpu=$(cpu_rows replication "CPU per send" "$work/ticks-before" "$work/ticks-after" "$sends" "" 0 |
+    awk -F'"value": ' '/: (shipper|all threads)"/ { split($2, v, ","); printf "%s ", v[1] }')
+  nats_us=$(awk -v t=$(($(nats_ticks) - nats_before)) -v hz="$(getconf CLK_TCK)" -v n="$sends" \
+    'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
   kill "$pid" && wait "$pid" 2>/dev/null || true
 }
 
@@ -93,13 +112,19 @@ ratio() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { if (e > 0 || b == 0) print 
 echo "replication: unreplicated writer (${seconds}s of sends)..." >&2
 sends plain
 base_ok=$ok base_errors=$errors
+read -r base_cpu _ <<<"$cpu"
 rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, not replicated\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"\", \"ratio\": null}")
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"not replicated: mailboxd CPU per send, all threads\", \"value\": $base_cpu, \"unit\": \"us\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
 for n in 1 3; do
   echo "replication: writer shipping to an R$n stream (${seconds}s of sends)..." >&2
   urls=$(nats $n)
   sends "r$n" --replicate "$urls" --replicate-replicas $n
   stop_nats
   rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, --replicate to R$n (async)\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"not replicated\", \"ratio\": $(ratio "$ok" "$base_ok" $((errors + base_errors)))}")
+  read -r shipper_us all_us <<<"$cpu"
+  rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: mailboxd CPU per send, all threads\", \"value\": $all_us, \"unit\": \"us\", \"errors\": null, \"reference\": \"not replicated\", \"ratio\": $(ratio "$all_us" "$base_cpu" 0)}")
+  rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: mailboxd CPU per send, the shipper\", \"value\": $shipper_us, \"unit\": \"us\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
+  rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: nats-servers' CPU per send\", \"value\": $nats_us, \"unit\": \"us\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
   rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: events not yet shipped when the load stopped\", \"value\": $lag_end, \"unit\": \"events\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
   rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: from the load's end to nothing left to ship\", \"value\": $drain, \"unit\": \"s\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
 done
