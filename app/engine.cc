@@ -51,6 +51,7 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
       sentmails_query_(*views_),
       alarms_query_(*views_),
       events_(*log_) {
+  role_ = options_.replication.role;
   const PolicyDeps deps{options_.alarm_sink ? *options_.alarm_sink : log_sink_};
   for (const auto& entry : policies()) {
     policies_.push_back(entry.make(deps));
@@ -81,19 +82,96 @@ Engine::~Engine() {
 Status Engine::start() {
   if (auto s = followers_.start(); !s) return s;
   const auto& r = options_.replication;
-  if (r.role == replication::Role::writer) {
-    shipper_ = std::make_unique<replication::Shipper>(*log_, r);
-    return shipper_->start();
-  }
+  if (r.role == replication::Role::writer) return start_shipping(r);
   if (r.role == replication::Role::replica) {
-    replica_ = std::make_unique<replication::Replica>(*log_, r);
-    return replica_->start();
+    auto replica = std::make_unique<replication::Replica>(*log_, r);
+    auto started = replica->start();
+    std::lock_guard lock(replication_mutex_);
+    replica_ = std::move(replica);
+    return started;
   }
   return {};
 }
 
+Status Engine::start_shipping(replication::ReplicationOptions options) {
+  options.role = replication::Role::writer;
+  options.on_fenced = [this](const Error& e) {
+    // The log has left the stream: nothing more may be derived from it here (the new
+    // writer's policies go on from the checkpoints in the stream).
+    for (const auto& policy : policies_) followers_.stop(policy->name());
+    if (options_.on_fenced) options_.on_fenced(e);
+  };
+  auto shipper = std::make_unique<replication::Shipper>(*log_, std::move(options));
+  auto started = shipper->start();
+  std::lock_guard lock(replication_mutex_);
+  shipper_ = std::move(shipper);
+  return started;
+}
+
+std::optional<Error> Engine::fenced() const {
+  std::lock_guard lock(replication_mutex_);
+  return shipper_ ? shipper_->fenced() : std::nullopt;
+}
+
+Result<Promotion> Engine::promote() {
+  std::lock_guard promoting(promote_mutex_);
+  if (role_ != replication::Role::replica)
+    return fail_because(Code::failed_precondition, "not_a_replica",
+                        role_ == replication::Role::writer ? "this process is the writer already"
+                                                           : "this process is not a read replica (no --follow)");
+  replication::Replica* replica = nullptr;
+  {
+    std::lock_guard lock(replication_mutex_);
+    replica = replica_.get();
+  }
+  replica->stop();
+  auto resume = [&] {
+    auto fresh = std::make_unique<replication::Replica>(*log_, options_.replication);
+    if (auto s = fresh->start(); !s) spdlog::error("replica: cannot follow again after a refused promotion: {}", s.error().message);
+    std::lock_guard lock(replication_mutex_);
+    replica_ = std::move(fresh);
+  };
+  auto end = replica->stream_end();
+  const std::uint64_t head = log_->head();
+  if (!end) {
+    resume();
+    return std::unexpected(end.error());
+  }
+  if (*end != head) {
+    resume();
+    return fail_because(Code::failed_precondition, "not_caught_up",
+                        "this replica's log ends at position " + std::to_string(head) + ", stream " +
+                            options_.replication.stream + "'s at " + std::to_string(*end) +
+                            ": promote it once it has caught up");
+  }
+  spdlog::info("promotion: the log ends where stream {} does (position {}): taking over as the writer",
+               options_.replication.stream, head);
+  if (auto s = start_shipping(options_.replication); !s) {
+    {
+      std::lock_guard lock(replication_mutex_);
+      shipper_.reset();
+    }
+    resume();
+    return std::unexpected(s.error());
+  }
+  {
+    std::lock_guard lock(replication_mutex_);
+    replica_.reset();
+  }
+  role_ = replication::Role::writer;
+  const auto& r = options_.replication;
+  auto epoch = shipper_->wait_epoch_shipped(r.publish_timeout + r.nats.connect_timeout);
+  if (!epoch && epoch.error().reason == "fenced") return std::unexpected(epoch.error());
+  followers_.lead();
+  Promotion out{epoch.value_or(0), log_->head(), writer_url(), epoch.has_value()};
+  if (epoch) spdlog::info("promotion: writer epoch {} is in stream {}; policies run, sends are taken", *epoch, r.stream);
+  else spdlog::warn("promotion: {}; sends are taken, and ship once it answers", epoch.error().message);
+  return out;
+}
+
 void Engine::stop() {
   stopping_.request_stop();
+  std::lock_guard promoting(promote_mutex_);
   if (replica_) replica_->stop();
   followers_.stop();
   // The policies' last commits and checkpoints ship too, while JetStream answers.
@@ -145,6 +223,7 @@ std::vector<std::string> Engine::view_names() const { return followers_.view_nam
 EngineStatus Engine::status() const {
   EngineStatus status{log_->head(), log_->writer_stats(), log_->failure(), followers_.status(),
                       send_.payments_orphaned(), std::nullopt};
+  std::lock_guard lock(replication_mutex_);
   if (shipper_) status.replication = shipper_->status();
   if (replica_) status.replication = replica_->status();
   return status;
@@ -153,7 +232,7 @@ EngineStatus Engine::status() const {
 Health health_of(const EngineStatus& status) {
   if (status.log_failure) return {"storage_failed", status.log_failure->message};
   if (const auto& r = status.replication) {
-    if (r->fenced) return {"writer_fenced", r->fenced->message};
+    if (r->fenced) return {"fenced", r->fenced->message};
     if (r->failed) return {"replica_failed", r->failed->message};
     if (r->role == replication::Role::replica && !r->caught_up)
       return {"replica_behind", r->stream_known ? "the replica is " + std::to_string(r->lag_events) +

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -53,6 +55,19 @@ struct EngineOptions {
   // Shipping the log to NATS JetStream (writer), copying it from there (replica), or
   // neither. A replica runs no policy: their checkpoints arrive with the log.
   replication::ReplicationOptions replication;
+  // Told once, on the shipper's thread, when another writer has taken over the stream
+  // (after the engine has stopped its policies and started refusing appends). Quick.
+  std::function<void(const Error&)> on_fenced;
+};
+
+// A read replica made the writer (Engine::promote).
+struct Promotion {
+  std::uint64_t epoch = 0;  // the new writer epoch, in the stream
+  std::uint64_t head = 0;   // the log's head when it took over (the epoch's event included)
+  std::string url;          // the URL written in the epoch (--advertise-url; may be empty)
+  // JetStream has acknowledged the epoch. false: it did not answer in time; the epoch
+  // ships once it does (or this writer is fenced then, as /readyz will say).
+  bool in_stream = true;
 };
 
 using FollowerStatus = projections::FollowerStatus;
@@ -90,7 +105,17 @@ class Engine {
   // stream that does not fit, a replica whose next position left the stream).
   Status start();
   // A read replica: its log is a copy; commands that append are not for it.
-  bool is_replica() const { return options_.replication.role == replication::Role::replica; }
+  bool is_replica() const { return role_ == replication::Role::replica; }
+  // Why this writer takes no more sends: another writer has taken over its stream.
+  std::optional<Error> fenced() const;
+  // Makes this read replica the writer: stops copying, checks that its log ends exactly
+  // where the stream does, publishes a new writer epoch (expecting the stream's last
+  // sequence, so a writer still alive is fenced by it, or fences this one), then starts
+  // the policies from the checkpoints that came with the log and takes sends. Errors
+  // (failed_precondition): not_a_replica; not_caught_up (the replica goes on copying);
+  // fenced (another writer published first: this log now differs from the stream by
+  // its own epoch event). unavailable: NATS did not answer in time (it goes on copying).
+  Result<Promotion> promote();
   // The URL of the latest writer epoch in the log (empty: none, or none given).
   std::string writer_url() const;
   // Cancels waits, rebuilds and backups, then stops the policies and views (each finishes the
@@ -163,8 +188,16 @@ class Engine {
   queries::SentmailsQuery sentmails_query_;
   queries::AlarmsQuery alarms_query_;
   queries::LogQuery events_;
+  // The role in replication, set at start and changed by promote() alone; shipper_ and
+  // replica_ are swapped under replication_mutex_, read under it by other threads.
+  std::atomic<replication::Role> role_;
+  mutable std::mutex replication_mutex_;
+  std::mutex promote_mutex_;  // one promotion at a time
   std::unique_ptr<replication::Shipper> shipper_;
   std::unique_ptr<replication::Replica> replica_;
+  // Starts shipping (as the writer) with this engine's fencing: policies stopped,
+  // on_fenced told.
+  Status start_shipping(replication::ReplicationOptions options);
   std::stop_source stopping_;  // requested by stop(): ends a backup in progress
 };
 

@@ -14,6 +14,9 @@
 //   redrive_pending          a redrive of this alarm is already asked for
 //   storage_failed           the log refuses appends after a failed write (from core)
 //   policy_failed, view_failed   a follower is stuck (readiness)
+//   fenced                   another writer has taken over the replication stream
+//   not_a_replica            promotion asked of a process that is not a read replica
+//   not_caught_up            a replica asked to take over before its log ends where the stream does
 
 #include "core/eventstore/status.h"
 

@@ -128,6 +128,7 @@ class Api {
   // Operations (ops_routes.cc)
   void post_rebuild(const Call& call, Answer answer);
   void post_backup(const Call& call, Answer answer);
+  void post_promote(const Call& call, Answer answer);
   void get_health(const Call& call, Answer answer);
   void get_ready(const Call& call, Answer answer);
   void get_metrics(const Call& call, Answer answer);
@@ -163,7 +164,7 @@ class Api {
   std::atomic<bool> ready_{false}, draining_{false};
   // Online rebuilds and backups: each kind one at a time, never on an I/O thread.
   // Declared last: destroyed first, waiting for a job in progress to answer.
-  SoloJob rebuild_job_, backup_job_;
+  SoloJob rebuild_job_, backup_job_, promote_job_;
 };
 
 }  // namespace mailbox::server

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <atomic>
 #include <future>
 #include <thread>
 #include <vector>
@@ -147,6 +148,20 @@ int main(int argc, char** argv) {
     spdlog::info("alarms: delivered to {}", config.alarm_webhook);
   }
   options.replication = config.replication;
+  // A signal, or being fenced with --exit-when-fenced, asks for the one shutdown.
+  std::promise<void> stop_requested;
+  std::atomic<bool> stop_asked{false};
+  int exit_code = 0;
+  auto request_stop = [&stop_requested, &stop_asked, &exit_code](int code) {
+    if (stop_asked.exchange(true)) return;
+    exit_code = code;
+    stop_requested.set_value();
+  };
+  if (config.replication.exit_when_fenced)
+    options.on_fenced = [&request_stop](const app::Error&) {
+      spdlog::error("fenced, and --exit-when-fenced: shutting down (exit code 3)");
+      request_stop(3);
+    };
   auto engine = app::Engine::open(options);
   if (!engine) {
     std::fprintf(stderr, "mailboxd: %s\n", engine.error().message.c_str());
@@ -217,8 +232,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mailboxd: %s\n", s.error().message.c_str());
     return 1;
   }
-  std::promise<void> stop_requested;
-  http.on_shutdown_signal([&stop_requested] { stop_requested.set_value(); });
+  http.on_shutdown_signal([&request_stop] { request_stop(0); });
   http.start();
   if (auto s = (*engine)->start(); !s) {
     std::fprintf(stderr, "mailboxd: %s\n", s.error().message.c_str());
@@ -271,5 +285,5 @@ int main(int argc, char** argv) {
   watchdog_cv.notify_one();
   watchdog.join();
   spdlog::info("stopped");
-  return 0;
+  return exit_code;
 }

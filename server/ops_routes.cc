@@ -72,6 +72,21 @@ void Api::post_backup(const Call& call, Answer answer) {
   log_asked(call, "backup into " + options_.backup_dir.string());
 }
 
+void Api::post_promote(const Call& call, Answer answer) {
+  if (draining_) return answer(std::unexpected(problem("shutting_down", "the server is shutting down")));
+  auto work = [this] { return engine_.promote(); };
+  auto then = [answer](app::Result<app::Promotion> promoted) {
+    if (!promoted) return answer(std::unexpected(problem_of(promoted.error())));
+    app::JsonWriter w;
+    w.begin_object().field("epoch", promoted->epoch).field("head", promoted->head).field("writer", promoted->url);
+    w.field("inStream", promoted->in_stream).end_object();
+    answer(Resource{Resource::Kind::ok, w.take(), "application/json", {}, nullptr});
+  };
+  if (!promote_job_.start(std::move(work), std::move(then)))
+    return answer(std::unexpected(problem("promotion_running", "a promotion is already running")));
+  log_asked(call, "promotion to writer");
+}
+
 void Api::get_health(const Call&, Answer answer) {
   answer(Resource{Resource::Kind::ok, R"({"status":"ok"})", "application/json", {}, nullptr});
 }

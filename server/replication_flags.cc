@@ -65,6 +65,9 @@ void add_replication_flags(po::options_description& flags, ReplicationFlags& f) 
     ("replicate-linger-ms", po::value(&f.linger_ms)->default_value(f.linger_ms),
         "a small message of the log waits this long for more events before it is published (0 to 1000; 0: "
         "at once) [MAILBOX_REPLICATE_LINGER_MS]")
+    ("exit-when-fenced", po::bool_switch(&f.exit_when_fenced),
+        "a writer that another writer has fenced shuts down with exit code 3 instead of staying up refusing sends "
+        "[MAILBOX_EXIT_WHEN_FENCED]")
     ("advertise-url", po::value(&f.advertise_url),
         "this writer's URL, written in its writer epoch; replicas point clients there [MAILBOX_ADVERTISE_URL]")
     ("follow-max-lag", po::value(&f.follow_max_lag)->default_value(f.follow_max_lag),
@@ -83,6 +86,7 @@ std::string replication_flag_of_env(const std::string& variable) {
       {"MAILBOX_REPLICATE_MAX_AGE", "replicate-max-age"},
       {"MAILBOX_REPLICATE_MAX_BYTES", "replicate-max-bytes"},
       {"MAILBOX_REPLICATE_LINGER_MS", "replicate-linger-ms"},
+      {"MAILBOX_EXIT_WHEN_FENCED", "exit-when-fenced"},
       {"MAILBOX_ADVERTISE_URL", "advertise-url"},
       {"MAILBOX_FOLLOW_MAX_LAG", "follow-max-lag"},
       {"MAILBOX_NATS_NKEY", "nats-nkey"},
@@ -123,6 +127,7 @@ std::optional<std::string> to_replication_options(const ReplicationFlags& f, con
   }
   if (f.linger_ms < 0 || f.linger_ms > 1000) return "--replicate-linger-ms must be 0 to 1000";
   out.linger = std::chrono::milliseconds(f.linger_ms);
+  out.exit_when_fenced = f.exit_when_fenced;
   if (!f.advertise_url.empty() && !f.advertise_url.starts_with("http://") && !f.advertise_url.starts_with("https://"))
     return "--advertise-url '" + f.advertise_url + "' is not an http:// or https:// URL";
   out.advertise_url = f.advertise_url;

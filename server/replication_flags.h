@@ -18,6 +18,7 @@ struct ReplicationFlags {
   int replicas = 1;
   std::uint64_t follow_max_lag = 1000;
   int linger_ms = 10;
+  bool exit_when_fenced = false;
 };
 
 void add_replication_flags(boost::program_options::options_description& flags, ReplicationFlags& f);

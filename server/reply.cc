@@ -23,6 +23,9 @@ const std::vector<ProblemCode>& problem_codes() {
       {"redrive_pending", 409, "A redrive of this alarm is already pending"},
       {"rebuild_running", 409, "A rebuild is already running"},
       {"backup_running", 409, "A backup is already running"},
+      {"not_a_replica", 409, "Only a read replica can be promoted"},
+      {"not_caught_up", 409, "The replica's log does not end where the stream does yet"},
+      {"promotion_running", 409, "A promotion is already running"},
       {"payload_too_large", 413, "The request body is too large"},
       {"unsupported_media_type", 415, "The request body must be JSON"},
       {"missing_field", 422, "A required field is missing"},
@@ -45,7 +48,7 @@ const std::vector<ProblemCode>& problem_codes() {
       {"view_failed", 503, "A view is stuck"},
       {"replica_behind", 503, "The read replica is catching up with the stream"},
       {"replica_failed", 503, "The read replica cannot follow the stream"},
-      {"writer_fenced", 503, "Another writer has taken over the replication stream"},
+      {"fenced", 503, "Another writer has taken over the replication stream: this one takes no sends"},
   };
   return codes;
 }

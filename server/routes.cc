@@ -31,6 +31,7 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET",  "/streams/{name...}",                       &Api::get_stream,        Rule::admin_scope},
       {"POST", "/admin/rebuild",                           &Api::post_rebuild,      Rule::admin_scope},
       {"POST", "/admin/backup",                            &Api::post_backup,       Rule::admin_scope},
+      {"POST", "/admin/promote",                           &Api::post_promote,      Rule::admin_scope},
       {"GET",  "/healthz",                                 &Api::get_health,        Rule::open},
       {"GET",  "/readyz",                                  &Api::get_ready,         Rule::open},
       {"GET",  "/metrics",                                 &Api::get_metrics,       Rule::admin_scope},
@@ -96,6 +97,8 @@ void Api::handle(HttpRequest req, Respond respond) {
     auto caller = identify(req, route->rule);
     if (!caller) return answer(std::unexpected(std::move(caller.error())));
     if (route->writes == Writes::log && engine_.is_replica()) return answer(std::unexpected(read_replica_problem()));
+    if (route->writes == Writes::log)
+      if (auto fenced = engine_.fenced()) return answer(std::unexpected(problem_of(*fenced)));
     return (this->*route->handler)(Call{req, matched.params, route->pattern, route->rule, *caller}, std::move(answer));
   }
   answer(std::unexpected(unrouted(req, matched)));

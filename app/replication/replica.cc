@@ -180,6 +180,16 @@ app::Status Replica::subscribe() {
   return {};
 }
 
+app::Result<std::uint64_t> Replica::stream_end() {
+  if (auto linked = ensure_link(); !linked) return std::unexpected(linked.error());
+  auto last = link_->last_message(options_.stream, subject_);
+  if (!last) return std::unexpected(last.error());
+  if (!*last) return 0;
+  auto range = range_of((*last)->headers);
+  if (!range) return std::unexpected(range.error());
+  return range->last;
+}
+
 void Replica::refresh_stream_position(bool force) {
   const auto now = std::chrono::steady_clock::now();
   if (!force && now - stream_checked_ < std::chrono::seconds(1)) return;

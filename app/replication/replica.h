@@ -33,6 +33,9 @@ class Replica {
   app::Status start();
   void stop();
   ReplicationStatus status() const;
+  // The stream's last position (0: an empty stream), read now. REQUIRES: stopped (a
+  // promotion asks it). Errors: NATS's.
+  app::Result<std::uint64_t> stream_end();
 
  private:
   void run();

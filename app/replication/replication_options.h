@@ -5,8 +5,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "app/status.h"
 
 namespace mailbox::replication {
 
@@ -35,6 +38,11 @@ struct ReplicationOptions {
   // A small message waits this long for more events before it is published once: fewer,
   // larger messages cost JetStream (and its Raft, for R3) much less per event.
   std::chrono::milliseconds linger{10};
+  // Told once, on the shipper's thread, when another writer has taken over the stream.
+  std::function<void(const app::Error&)> on_fenced;
+  // mailboxd shuts down (exit code 3) once fenced, for a supervisor to restart it as a
+  // replica (--exit-when-fenced); otherwise it stays up, refusing sends.
+  bool exit_when_fenced = false;
 };
 
 // "mailbox.log" for stream "MAILBOX".

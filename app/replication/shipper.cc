@@ -74,6 +74,25 @@ bool Shipper::failing_now() const {
   return failing_ || status_.fenced.has_value();
 }
 
+std::optional<app::Error> Shipper::fenced() const {
+  std::lock_guard lock(mutex_);
+  return status_.fenced;
+}
+
+app::Result<std::uint64_t> Shipper::wait_epoch_shipped(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (status_.fenced) return std::unexpected(*status_.fenced);
+      if (epoch_position_ > 0 && next_ > epoch_position_) return status_.epoch;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return app::fail(Code::unavailable, "JetStream has not taken this writer's epoch yet");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 ReplicationStatus Shipper::status() const {
   ReplicationStatus s;
   {
@@ -148,10 +167,14 @@ app::Status Shipper::sync() {
   if (!last) return std::unexpected(last.error());
   std::uint64_t stream_epoch = 0;
   auto fence = [&](std::string why) {
-    app::Error e{Code::failed_precondition, "fenced: " + why + "; this writer ships nothing more", {}, {}, "writer_fenced"};
+    app::Error e{Code::failed_precondition, "fenced: " + why + "; this writer ships nothing more and takes no sends",
+                 {}, {}, "fenced"};
     spdlog::error("replication: {}", e.message);
-    std::lock_guard lock(mutex_);
-    status_.fenced = e;
+    {
+      std::lock_guard lock(mutex_);
+      status_.fenced = e;
+    }
+    if (options_.on_fenced) options_.on_fenced(e);
   };
   if (!*last) {
     next_ = 1;

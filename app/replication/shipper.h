@@ -36,6 +36,12 @@ class Shipper {
   // JetStream answers).
   void stop(std::chrono::milliseconds flush = std::chrono::milliseconds(0));
   ReplicationStatus status() const;
+  // Why another writer has taken over the stream; nullopt while this one ships. Cheap.
+  std::optional<app::Error> fenced() const;
+  // Blocks until this process's writer epoch is in the stream; returns that epoch.
+  // Errors: failed_precondition (reason fenced) when another writer took the stream
+  // first, unavailable when JetStream did not take it within timeout.
+  app::Result<std::uint64_t> wait_epoch_shipped(std::chrono::milliseconds timeout) const;
 
  private:
   void run();
@@ -67,7 +73,7 @@ class Shipper {
   std::atomic<std::uint64_t> next_{1};  // the first position the stream lacks
   std::uint64_t last_sequence_ = 0;  // the stream's last sequence (ours)
   std::uint64_t previous_epoch_ = 0;  // in force before our epoch's event
-  std::uint64_t epoch_position_ = 0;  // of our epoch's event
+  std::atomic<std::uint64_t> epoch_position_{0};  // of our epoch's event (0: not appended yet)
   std::size_t budget_ = 0;          // envelope bytes per message
   bool lingered_ = false;           // the small message at next_ has waited once for more
   std::vector<eventstore::Checkpoint> shipped_checkpoints_;  // as of the last message that had them

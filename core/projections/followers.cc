@@ -54,6 +54,10 @@ Status Followers::start() {
   return {};
 }
 
+void Followers::lead() {
+  for (auto& runner : runners_) runner->lead();
+}
+
 void Followers::stop() {
   waiters_.cancel_all(true);
   for (auto& runner : runners_) runner->stop();

@@ -69,6 +69,9 @@ class Followers {
   // Cancels rebuilds and pending waits (later waits answer false at once), then stops
   // every follower (each finishes the batch in hand).
   void stop();
+  // Policies that follow their checkpoints (PolicyOptions::follow_checkpoint) start
+  // reacting from them (PolicyRunner::lead): a read replica has become the writer.
+  void lead();
 
   // done(true) once `view` shows the event at `position` and everything it caused
   // through the view's feeders; done(false) when `timeout` passes first, the waits are

@@ -10,7 +10,7 @@ namespace mailbox::projections {
 using eventstore::Code;
 
 PolicyRunner::PolicyRunner(eventstore::EventStore& log, Policy& policy, PolicyOptions options)
-    : log_(log), policy_(policy), options_(options) {}
+    : log_(log), policy_(policy), options_(options), following_(options.follow_checkpoint) {}
 
 PolicyRunner::~PolicyRunner() { stop(); }
 
@@ -95,9 +95,14 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
   return out;
 }
 
+void PolicyRunner::lead() {
+  following_ = false;
+  log_.committed().wake_all();
+}
+
 void PolicyRunner::follow_checkpoint() {
   std::uint64_t seen = log_.head();
-  while (!stopping_) {
+  while (!stopping_ && following_) {
     auto cp = log_.checkpoint(policy_.name());
     if (!cp) {
       state_.set_error(cp.error());
@@ -110,7 +115,14 @@ void PolicyRunner::follow_checkpoint() {
 }
 
 void PolicyRunner::run() {
-  if (options_.follow_checkpoint) return follow_checkpoint();
+  if (following_) {
+    follow_checkpoint();
+    if (stopping_ || state_.error()) return;
+    // Leading from here: from the checkpoint as it arrived with the log.
+    auto cp = log_.checkpoint(policy_.name());
+    if (!cp) return state_.set_error(cp.error());
+    if (*cp) state_.position().advance(**cp);
+  }
   std::uint64_t pos = state_.position().get();
   auto backoff = options_.first_retry;
   while (!stopping_) {

@@ -38,6 +38,9 @@ class PolicyRunner {
   Status start();
   // Finishes the step in hand, then ends the thread. Any thread; safe to call twice.
   void stop();
+  // A runner that follows its checkpoint (a read replica's) starts reacting from it: the
+  // replica has become the writer. Any thread; nothing for a runner that reacts already.
+  void lead();
 
   FollowerState& state() { return state_; }
   const FollowerState& state() const { return state_; }
@@ -64,6 +67,7 @@ class PolicyRunner {
   eventstore::EventStore& log_;
   Policy& policy_;
   const PolicyOptions options_;
+  std::atomic<bool> following_;  // follows its checkpoint instead of reacting (until lead())
   FollowerState state_;
   std::mutex control_mutex_;  // orders start() and stop() calls; guards thread_
   std::atomic<bool> stopping_{false};

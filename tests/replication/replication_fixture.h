@@ -29,6 +29,9 @@ class Node {
     if (check) CHECK_MESSAGE(r.exit_code == 0, r.out.substr(r.out.size() > 3000 ? r.out.size() - 3000 : 0) << r.err);
     return r.out + r.err;
   }
+  void kill() { (void)d_.kill(); }
+  // Waits at most `bound` for the process to exit by itself; its exit code.
+  int wait_exit(std::chrono::milliseconds bound) { return d_.wait(bound).exit_code; }
 
  private:
   DrainedMailboxd d_;

@@ -199,7 +199,7 @@ TEST_CASE("a second writer on the same stream is fenced: it ships nothing and sa
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "first").first == 201);
   REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }));
   auto other = start_writer(dir.sub("other"), nats.url());
-  REQUIRE(eventually([&] { return http_call(other->port, "GET", "/readyz").body.find("writer_fenced") != std::string::npos; }));
+  REQUIRE(eventually([&] { return http_call(other->port, "GET", "/readyz").body.find(R"("code":"fenced")") != std::string::npos; }));
   CHECK(metric(other->port, "mailbox_replication_fenced") == 1);
   CHECK(metric(other->port, "mailbox_replication_messages_total") == 0);
   // The first writer, restarted, finds the stream's end is its own and goes on (epoch 2).

@@ -76,6 +76,8 @@ std::vector<Row> table(const std::string& id) {
     {"POST", "/admin/rebuild", "/admin/rebuild?view=readmails", "", kSender, "admin_scope",                             {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200}},
     // Started without --backup-dir: an admin passes the rule and is told backups are off.
     {"POST", "/admin/backup", "/admin/backup", "", kSender, "admin_scope",                                              {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 404}},
+    // Not a read replica: an admin passes the rule and is told there is nothing to promote.
+    {"POST", "/admin/promote", "/admin/promote", "", kSender, "admin_scope",                                            {401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 409}},
     // Open: a token sent along is ignored, even a bad one.
     {"GET", "/healthz", "/healthz", "", kSender, "open",                                                                {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
     {"GET", "/readyz", "/readyz", "", kSender, "open",                                                                  {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},

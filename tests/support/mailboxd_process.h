@@ -61,14 +61,23 @@ class DrainedMailboxd {
   DrainedMailboxd(const DrainedMailboxd&) = delete;
   DrainedMailboxd& operator=(const DrainedMailboxd&) = delete;
   // SIGTERM, then waits for the exit (killing it after 20 s).
-  ProcessResult stop() {
+  ProcessResult stop() { return end(SIGTERM); }
+  // SIGKILL: a crash, or the machine lost.
+  ProcessResult kill() { return end(SIGKILL); }
+  // Waits for an exit the process chose (killing it after `bound`).
+  ProcessResult wait(std::chrono::milliseconds bound) {
     stop_ = true;
     if (drain_.joinable()) drain_.join();
-    m_.process->signal(SIGTERM);
-    return m_.process->wait(std::chrono::seconds(20));
+    return m_.process->wait(bound);
   }
 
  private:
+  ProcessResult end(int signal) {
+    stop_ = true;
+    if (drain_.joinable()) drain_.join();
+    m_.process->signal(signal);
+    return m_.process->wait(std::chrono::seconds(20));
+  }
   Mailboxd m_;
   std::atomic<bool> stop_{false};
   std::thread drain_;

@@ -106,9 +106,12 @@ class ChildProcess {
 
   // What it has written to stderr so far (as read by read_lines, read_until or wait).
   const std::string& err() const { return err_; }
-  void kill() { ::kill(pid_, SIGKILL); }
+  void kill() { signal(SIGKILL); }
   pid_t pid() const { return pid_; }
-  void signal(int sig) { ::kill(pid_, sig); }
+  // Nothing once it has been waited for (pid -1 would signal every process we may).
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
 
  private:
   // Reads what is available; false when nothing was read.

@@ -1,0 +1,134 @@
+// Promotion of a read replica to writer (POST /admin/promote) and fencing of the old
+// writer, with real mailboxd processes and a real nats-server.
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <string>
+
+#include "tests/replication/replication_fixture.h"
+#include "tests/support/eventually.h"
+#include "tests/support/temp_dir.h"
+
+using namespace mailbox;
+using namespace mailbox::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kReplicaUrl = "http://replica-a.test:8080";
+
+// How many events of `type` the log of the server on `port` holds (GET /events).
+int count_events(std::uint16_t port, const std::string& type) {
+  int n = 0;
+  for (std::uint64_t from = 1;;) {
+    auto r = http_call(port, "GET", "/events?from=" + std::to_string(from) + "&limit=1000");
+    REQUIRE(r.status == 200);
+    const std::regex item(R"re("position":(\d+)[^{}]*?"type":"([A-Za-z]+)")re");
+    int items = 0;
+    for (std::sregex_iterator it(r.body.begin(), r.body.end(), item), end; it != end; ++it) {
+      ++items;
+      from = std::stoull((*it)[1]) + 1;
+      if ((*it)[2] == type) ++n;
+    }
+    if (items == 0) return n;
+  }
+}
+
+std::uint64_t head_of(std::uint16_t port) {
+  std::smatch m;
+  const auto body = http_call(port, "GET", "/readyz").body;
+  REQUIRE(std::regex_search(body, m, std::regex(R"re("head":(\d+))re")));
+  return std::stoull(m[1]);
+}
+
+}  // namespace
+
+TEST_CASE("a replica of a lost writer is promoted: it takes sends, its policies go on once, other replicas follow it, and the old writer comes back fenced") {
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"));
+  auto writer = start_writer(dir.sub("w"), nats.url());
+  auto a = start_replica(dir.sub("a"), nats.url(), {"--advertise-url", kReplicaUrl});
+  auto b = start_replica(dir.sub("b"), nats.url());
+  std::uint64_t last = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto [status, sent] = send_message(writer->port, "01011112222", "01033334444", "before " + std::to_string(i));
+    REQUIRE(status == 201);
+    last = sent.position;
+  }
+  // Shipped with the policies' events and checkpoints, then the writer's machine is lost.
+  REQUIRE(mailbox_at(writer->port, "01033334444", last).header("x-stale").empty());
+  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 20s));
+  const std::uint64_t writer_head = head_of(writer->port);
+  writer->kill();
+  REQUIRE_MESSAGE(eventually([&] { return head_of(a->port) == writer_head; }, 20s), "replica a did not catch up");
+
+  auto promoted = http_call(a->port, "POST", "/admin/promote");
+  REQUIRE_MESSAGE(promoted.status == 200, promoted.body);
+  CHECK(promoted.body.find(R"("epoch":2)") != std::string::npos);
+  CHECK(promoted.body.find(R"("writer":")" + kReplicaUrl + "\"") != std::string::npos);
+  CHECK(promoted.body.find(R"("inStream":true)") != std::string::npos);
+  CHECK(http_call(a->port, "POST", "/admin/promote").body.find("not_a_replica") != std::string::npos);
+
+  for (int i = 0; i < 10; ++i) {
+    auto [status, sent] = send_message(a->port, "01011112222", "01033334444", "after " + std::to_string(i));
+    REQUIRE(status == 201);
+    last = sent.position;
+  }
+  // Its policies derive each message's Saved and both alarms once: none twice for the
+  // messages from before (their checkpoints came with the log), none missing after.
+  const auto mailbox = mailbox_at(a->port, "01033334444", last);
+  CHECK(mailbox.header("x-stale").empty());
+  REQUIRE(eventually([&] { return count_events(a->port, "Alarmed") == 60; }, 20s));
+  CHECK(count_events(a->port, "Sent") == 30);
+  CHECK(count_events(a->port, "Saved") == 30);
+  CHECK(count_events(a->port, "WriterEpoch") == 2);
+
+  // The other replica follows the new writer and points clients to it.
+  CHECK(mailbox_at(b->port, "01033334444", last).header("x-stale").empty());
+  auto refused = send_message(b->port, "01011112222", "01033334444", "to a replica");
+  CHECK(refused.first == 421);
+  CHECK(http_call(b->port, "POST", "/mobiles", R"({"user":"01011112222","receiver":"01033334444","text":"x"})",
+                  {{"Content-Type", "application/json"}})
+            .body.find(kReplicaUrl) != std::string::npos);
+
+  // The old writer comes back: the stream's end is not its own, so it is fenced, says
+  // so, and takes no send (nothing stored).
+  auto old = start_writer(dir.sub("w"), nats.url());
+  REQUIRE(eventually([&] { return http_call(old->port, "GET", "/readyz").body.find(R"("code":"fenced")") != std::string::npos; }));
+  const std::uint64_t old_head = head_of(old->port);
+  auto fenced = http_call(old->port, "POST", "/mobiles", R"({"user":"01011112222","receiver":"01033334444","text":"x"})",
+                          {{"Content-Type", "application/json"}});
+  CHECK(fenced.status == 503);
+  CHECK(fenced.body.find(R"("code":"fenced")") != std::string::npos);
+  CHECK(fenced.header("retry-after") == "1");
+  CHECK(head_of(old->port) == old_head);
+  old->stop();
+
+  // The replica's log is the new writer's, byte for byte.
+  REQUIRE(eventually([&] { return head_of(b->port) == head_of(a->port); }, 20s));
+  b->stop();
+  a->stop();
+  const auto same = verify_against(dir.sub("a"), dir.sub("b"));
+  CHECK_MESSAGE(same.exit_code == 0, same.out << same.err);
+}
+
+TEST_CASE("a writer that another has fenced exits with code 3 under --exit-when-fenced") {
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"));
+  auto writer = start_writer(dir.sub("w"), nats.url());
+  REQUIRE(send_message(writer->port, "01011112222", "01033334444", "first").first == 201);
+  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }));
+  auto other = start_writer(dir.sub("other"), nats.url(), {"--exit-when-fenced"});
+  CHECK(other->wait_exit(20s) == 3);
+  writer->stop();
+}
+
+TEST_CASE("promotion is refused on a process that is not a read replica") {
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"));
+  auto writer = start_writer(dir.sub("w"), nats.url());
+  auto r = http_call(writer->port, "POST", "/admin/promote");
+  CHECK(r.status == 409);
+  CHECK(r.body.find(R"("code":"not_a_replica")") != std::string::npos);
+  writer->stop();
+}
