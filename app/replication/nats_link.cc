@@ -88,6 +88,28 @@ struct NatsLink::Impl {
   Owned<jsCtx, jsCtx_Destroy> js;
   Owned<natsSubscription, natsSubscription_Destroy> following;
 
+  // publish_in_order's own context: its acknowledgements come to on_ack.
+  Owned<jsCtx, jsCtx_Destroy> pipelined;
+  std::mutex acks_mutex;
+  std::uint64_t acked = 0, refused = 0, last_sequence = 0;
+  std::string refusal;  // the first refusal's text
+  static void on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* self) {
+    auto* impl = static_cast<Impl*>(self);
+    {
+      std::lock_guard lock(impl->acks_mutex);
+      if (pae != nullptr) {
+        if (impl->refused++ == 0)
+          impl->refusal = std::string(pae->ErrText != nullptr ? pae->ErrText : natsStatus_GetText(pae->Err)) +
+                          (pae->ErrCode != 0 ? " (JetStream error " + std::to_string(static_cast<int>(pae->ErrCode)) + ")"
+                                             : std::string());
+      } else if (pa != nullptr) {
+        ++impl->acked;
+        impl->last_sequence = std::max(impl->last_sequence, pa->Sequence);
+      }
+    }
+    natsMsg_Destroy(msg);
+  }
+
   std::atomic<bool> closing{false};  // our own close: not a loss worth telling
   // libnats calls back from its own thread, also after natsConnection_Close returned:
   // the link waits for the closed callback (the last) before it frees this.
@@ -127,6 +149,7 @@ NatsLink::~NatsLink() {
     return;
   }
   lock.unlock();
+  impl_->pipelined.reset();
   impl_->js.reset();
   impl_->connection.reset();
 }
@@ -270,6 +293,63 @@ Result<std::uint64_t> NatsLink::publish(const std::string& subject, const std::m
                                                  " bytes is over the server's max_payload");
   if (s != NATS_OK) return failed(s, "publishing to " + subject, jerr);
   return ack.p->Sequence;
+}
+
+Result<std::uint64_t> NatsLink::publish_in_order(const std::vector<Outgoing>& messages, std::uint64_t expected_last,
+                                                 std::int64_t timeout_ms) {
+  if (messages.empty()) return expected_last;
+  if (!connected()) return app::fail(Code::unavailable, "not connected to NATS");
+  Impl& impl = *impl_;
+  if (impl.pipelined.p == nullptr) {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 5000;
+    jo.PublishAsync.MaxPending = 4096;
+    jo.PublishAsync.AckHandler = &Impl::on_ack;
+    jo.PublishAsync.AckHandlerClosure = &impl;
+    if (natsStatus s = natsConnection_JetStream(impl.pipelined.out(), impl.connection.p, &jo); s != NATS_OK)
+      return failed(s, "JetStream context");
+  }
+  {
+    std::lock_guard lock(impl.acks_mutex);
+    impl.acked = impl.refused = impl.last_sequence = 0;
+    impl.refusal.clear();
+  }
+  std::uint64_t expected = expected_last;
+  natsStatus s = NATS_OK;
+  for (const auto& out : messages) {
+    Msg m;
+    s = natsMsg_Create(m.out(), out.subject.c_str(), nullptr, out.data.data(), static_cast<int>(out.data.size()));
+    for (const auto& [k, v] : out.headers)
+      if (s == NATS_OK) s = natsMsgHeader_Set(m.p, k.c_str(), v.c_str());
+    if (s != NATS_OK) break;
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = timeout_ms;
+    if (expected > 0) po.ExpectLastSeq = expected;
+    s = js_PublishMsgAsync(impl.pipelined.p, &m.p, &po);  // takes the message when it succeeds
+    if (s != NATS_OK) break;
+    ++expected;
+  }
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = timeout_ms;
+  const natsStatus waited = js_PublishAsyncComplete(impl.pipelined.p, &po);
+  if (waited != NATS_OK) {
+    // Their acknowledgements are no longer awaited: the caller reads the stream again.
+    natsMsgList pending{};
+    if (js_PublishAsyncGetPendingList(&pending, impl.pipelined.p) == NATS_OK) natsMsgList_Destroy(&pending);
+  }
+  std::lock_guard lock(impl.acks_mutex);
+  if (impl.refused > 0)
+    return app::fail_because(Code::aborted, "refused",
+                             std::to_string(impl.refused) + " of " + std::to_string(messages.size()) +
+                                 " messages refused, the first: " + impl.refusal);
+  if (s != NATS_OK) return failed(s, "publishing to " + messages.front().subject);
+  if (waited != NATS_OK || impl.acked != messages.size())
+    return app::fail(Code::unavailable, "JetStream acknowledged " + std::to_string(impl.acked) + " of " +
+                                            std::to_string(messages.size()) + " messages in time");
+  return impl.last_sequence;
 }
 
 Status NatsLink::follow(const std::string& stream, const std::string& subject, std::uint64_t from) {

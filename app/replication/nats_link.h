@@ -88,6 +88,23 @@ class NatsLink {
   Result<std::uint64_t> publish(const std::string& subject, const std::map<std::string, std::string>& headers,
                                 const std::string& data, std::uint64_t expected_last, std::int64_t timeout_ms);
 
+  // One message of a pipelined publish.
+  struct Outgoing {
+    std::string subject;
+    std::map<std::string, std::string> headers;
+    std::string data;
+  };
+  // Publishes messages in order without waiting for each acknowledgement, message k
+  // (from 0) expecting the stream's last sequence to be expected_last + k (the first
+  // expects nothing when expected_last is 0), then waits up to timeout_ms for every
+  // acknowledgement. Returns the last message's sequence. When one is refused or not
+  // acknowledged, the ones after it are refused too: the stream then holds a first part
+  // of them, never a gap; read its last message to know where it ends. Errors: aborted
+  // (a message was refused), unavailable (no connection, acknowledgements missing in
+  // time), invalid_argument.
+  Result<std::uint64_t> publish_in_order(const std::vector<Outgoing>& messages, std::uint64_t expected_last,
+                                         std::int64_t timeout_ms);
+
   // Follows subject in order from sequence `from` (an ordered consumer): next() waits
   // up to timeout_ms for the next message; nullopt when none came.
   Status follow(const std::string& stream, const std::string& subject, std::uint64_t from);
