@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "app/catalog.h"
+#include "app/publisher/event_publisher.h"
 #include "app/queries/readmails_projection.h"
 #include "app/replication/replica.h"
 #include "app/replication/shipper.h"
@@ -72,6 +73,7 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
 
 Engine::~Engine() {
   stop();
+  publisher_.reset();
   shipper_.reset();
   replica_.reset();
   // The last completions run now, while the handlers they call back are alive; what
@@ -82,13 +84,21 @@ Engine::~Engine() {
 Status Engine::start() {
   if (auto s = followers_.start(); !s) return s;
   const auto& r = options_.replication;
-  if (r.role == replication::Role::writer) return start_shipping(r);
+  if (r.role == replication::Role::writer) {
+    if (auto s = start_shipping(r); !s) return s;
+  }
   if (r.role == replication::Role::replica) {
     auto replica = std::make_unique<replication::Replica>(*log_, r);
     auto started = replica->start();
-    std::lock_guard lock(replication_mutex_);
-    replica_ = std::move(replica);
-    return started;
+    {
+      std::lock_guard lock(replication_mutex_);
+      replica_ = std::move(replica);
+    }
+    if (!started) return started;
+  }
+  if (options_.events.enabled()) {
+    publisher_ = std::make_unique<publisher::EventPublisher>(*log_, options_.events);
+    if (auto s = publisher_->start(); !s) return s;
   }
   return {};
 }
@@ -176,6 +186,8 @@ void Engine::stop() {
   followers_.stop();
   // The policies' last commits and checkpoints ship too, while JetStream answers.
   if (shipper_) shipper_->stop(kShipOnStop);
+  // And their events are published, while JetStream answers.
+  if (publisher_) publisher_->stop(kShipOnStop);
 }
 
 std::string Engine::writer_url() const {
@@ -222,10 +234,11 @@ std::vector<std::string> Engine::view_names() const { return followers_.view_nam
 
 EngineStatus Engine::status() const {
   EngineStatus status{log_->head(), log_->writer_stats(), log_->failure(), followers_.status(),
-                      send_.payments_orphaned(), std::nullopt};
+                      send_.payments_orphaned(), std::nullopt, std::nullopt};
   std::lock_guard lock(replication_mutex_);
   if (shipper_) status.replication = shipper_->status();
   if (replica_) status.replication = replica_->status();
+  if (publisher_) status.events = publisher_->status();
   return status;
 }
 

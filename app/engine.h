@@ -25,6 +25,7 @@
 #include "app/commands/payment_gate.h"
 #include "app/commands/redrive_alarm.h"
 #include "app/commands/send_message.h"
+#include "app/publisher/publisher_options.h"
 #include "app/queries/alarms_query.h"
 #include "app/queries/log_query.h"
 #include "app/queries/mailbox_changes.h"
@@ -42,6 +43,9 @@ namespace mailbox::replication {
 class Shipper;
 class Replica;
 }  // namespace mailbox::replication
+namespace mailbox::publisher {
+class EventPublisher;
+}  // namespace mailbox::publisher
 
 namespace mailbox::app {
 
@@ -55,6 +59,9 @@ struct EngineOptions {
   // Shipping the log to NATS JetStream (writer), copying it from there (replica), or
   // neither. A replica runs no policy: their checkpoints arrive with the log.
   replication::ReplicationOptions replication;
+  // Publishing the log's events for other services (docs/events.md), on a writer or a
+  // replica, or not.
+  publisher::PublisherOptions events;
   // Told once, on the shipper's thread, when another writer has taken over the stream
   // (after the engine has stopped its policies and started refusing appends). Quick.
   std::function<void(const Error&)> on_fenced;
@@ -81,6 +88,7 @@ struct EngineStatus {
   std::vector<FollowerStatus> followers;  // policies, then views, as in the catalog
   std::uint64_t payments_orphaned = 0;   // approved payments whose send was not stored
   std::optional<replication::ReplicationStatus> replication;  // when it takes part in replication
+  std::optional<publisher::PublisherStatus> events;  // when it publishes events
 };
 
 // Whether the engine can serve: empty code when it can; otherwise storage_failed,
@@ -101,8 +109,9 @@ class Engine {
   ~Engine();  // stops
 
   // Starts the policies and views, each from its checkpoint, then the shipping or
-  // copying of the log. Errors: a follower's, or replication's (credentials refused, a
-  // stream that does not fit, a replica whose next position left the stream).
+  // copying of the log, then the events' publisher. Errors: a follower's, or
+  // replication's or the publisher's (credentials refused, a stream that does not fit, a
+  // replica whose next position left the stream).
   Status start();
   // A read replica: its log is a copy; commands that append are not for it.
   bool is_replica() const { return role_ == replication::Role::replica; }
@@ -195,6 +204,7 @@ class Engine {
   std::mutex promote_mutex_;  // one promotion at a time
   std::unique_ptr<replication::Shipper> shipper_;
   std::unique_ptr<replication::Replica> replica_;
+  std::unique_ptr<publisher::EventPublisher> publisher_;
   // Starts shipping (as the writer) with this engine's fencing: policies stopped,
   // on_fenced told.
   Status start_shipping(replication::ReplicationOptions options);

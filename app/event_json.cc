@@ -37,7 +37,8 @@ struct FieldWriter {
   }
 };
 
-// The old services' field names.
+// The old services' field names. Payment references are left out: they are not other
+// services' business.
 struct SeedFieldWriter {
   JsonWriter& w;
   void operator()(const Sent& e) {
@@ -90,13 +91,23 @@ std::string recorded_event_json(const eventstore::RecordedEvent& e) {
 
 bool has_seed_shape(std::string_view type) { return type != kWriterEpochType; }
 
-std::string seed_event_json(const eventstore::RecordedEvent& e) {
+namespace {
+
+// The seed's shape; with `located`, followed by where the event is in the log.
+std::string seed_json(const eventstore::RecordedEvent& e, bool located) {
   JsonWriter w;
   w.begin_object();
   w.field("eventType", e.type).field("timestamp", static_cast<std::int64_t>(e.timestamp_us / 1000));
   if (auto decoded = decode(e)) std::visit(SeedFieldWriter{w}, *decoded);
+  if (located) w.field("position", e.position).field("eventId", eventstore::to_string(e.id)).field("stream", e.stream);
   w.end_object();
   return w.take();
 }
+
+}  // namespace
+
+std::string seed_event_json(const eventstore::RecordedEvent& e) { return seed_json(e, false); }
+
+std::string published_event_json(const eventstore::RecordedEvent& e) { return seed_json(e, true); }
 
 }  // namespace mailbox::app

@@ -24,7 +24,11 @@ std::string recorded_event_json(const eventstore::RecordedEvent& event);
 
 // The old services' Kafka shape: {"eventType", "timestamp" (epoch milliseconds), and
 // the event's fields with the old names: "user" for the sender, "receiver", "text", ...}.
+// No payment reference (docs/events.md has each type's shape).
 std::string seed_event_json(const eventstore::RecordedEvent& event);
+// As published for other services (mailboxd --publish-events): the seed's shape followed
+// by "position", "eventId" and "stream".
+std::string published_event_json(const eventstore::RecordedEvent& event);
 // Whether events of this type have the seed's shape (seed_event_json); WriterEpoch, a
 // replication record, does not, and is left out where the seed's shape is given.
 bool has_seed_shape(std::string_view type);

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include "server/event_flags.h"
 #include "server/replication_flags.h"
 
 #include <boost/program_options.hpp>
@@ -106,6 +107,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
   // clang-format on
   ReplicationFlags replication;
   add_replication_flags(flags, replication);
+  EventFlags events;
+  add_event_flags(flags, events);
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, flags), vm);
@@ -144,7 +147,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
                                           {"MAILBOX_BACKUP_DIR", "backup-dir"}};
                                       for (const auto& [var, flag] : kNames)
                                         if (env == var) return flag;
-                                      return replication_flag_of_env(env);
+                                      if (auto flag = replication_flag_of_env(env); !flag.empty()) return flag;
+                                      return event_flag_of_env(env);
                                     }),
               vm);
     if (vm.count("help")) {
@@ -206,6 +210,8 @@ std::variant<Config, ConfigExit> parse_config(int argc, const char* const* argv)
     c.metrics_listen = metrics;
   }
   if (auto error = to_replication_options(replication, c.ca_file, c.replication))
+    return ConfigExit{2, "mailboxd: " + *error};
+  if (auto error = to_publisher_options(events, replication, c.ca_file, c.events))
     return ConfigExit{2, "mailboxd: " + *error};
   if (!c.web_dir.empty()) {
     std::error_code ec;

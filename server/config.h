@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "app/publisher/publisher_options.h"
 #include "app/replication/replication_options.h"
 #include "server/client_address.h"
 #include "server/http_server.h"
@@ -48,6 +49,7 @@ struct Config {
   bool max_connections_given = false;  // --max-connections was set (else it may be lowered to fit)
   std::string web_dir;  // serve the web page from this folder; empty: the files built in
   replication::ReplicationOptions replication;  // --replicate, --follow (docs/replication.md)
+  publisher::PublisherOptions events;  // --publish-events (docs/events.md)
   std::string backup_dir;  // POST /admin/backup writes here; empty: backups are off
   bool has_keys() const { return !auth_hs256_secret_file.empty() || !auth_public_keys.empty(); }
 };

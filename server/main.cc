@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
     spdlog::info("alarms: delivered to {}", config.alarm_webhook);
   }
   options.replication = config.replication;
+  options.events = config.events;
   // A signal, or being fenced with --exit-when-fenced, asks for the one shutdown.
   std::promise<void> stop_requested;
   std::atomic<bool> stop_asked{false};

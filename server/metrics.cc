@@ -63,6 +63,23 @@ void render_replication(std::string& out, const replication::ReplicationStatus& 
   line(out, "mailbox_replication_fenced{role=\"%s\"} %d\n", role, r.fenced ? 1 : 0);
 }
 
+// The events' publisher (--publish-events).
+void render_events(std::string& out, const publisher::PublisherStatus& e) {
+  auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  help(out, "mailbox_events_connected", "gauge", "Whether the events publisher's NATS connection is up.");
+  line(out, "mailbox_events_connected %d\n", e.connected ? 1 : 0);
+  help(out, "mailbox_events_position", "gauge", "Every event up to this position is in the events stream.");
+  line(out, "mailbox_events_position %llu\n", u(e.position));
+  help(out, "mailbox_events_lag_events", "gauge", "Events in the log not yet published for other services.");
+  line(out, "mailbox_events_lag_events %llu\n", u(e.lag_events));
+  help(out, "mailbox_events_lag_seconds", "gauge", "Age of the oldest event not yet published.");
+  line(out, "mailbox_events_lag_seconds %.3f\n", e.lag_seconds);
+  help(out, "mailbox_events_published_total", "counter", "Events published since start.");
+  line(out, "mailbox_events_published_total %llu\n", u(e.published));
+  help(out, "mailbox_events_errors_total", "counter", "Failed publishes or reads of the events stream (each retried).");
+  line(out, "mailbox_events_errors_total %llu\n", u(e.errors));
+}
+
 }  // namespace
 
 std::string Metrics::render(const app::EngineStatus& engine) const {
@@ -134,6 +151,7 @@ std::string Metrics::render(const app::EngineStatus& engine) const {
       line(out, "%s %llu\n", name.c_str(), static_cast<unsigned long long>(c.value));
     }
   if (engine.replication) render_replication(out, *engine.replication);
+  if (engine.events) render_events(out, *engine.events);
   for (const auto& source : sources_) source(out);
   return out;
 }

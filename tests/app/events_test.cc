@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
 #include "app/event_json.h"
 #include "app/events.h"
 
@@ -81,4 +86,66 @@ TEST_CASE("JSON strings are valid UTF-8 whatever they are given: each byte outsi
   e.payload = encode(Sent{"m-\x80", "01012345678", "01099998888", "hi", 0, ""});
   CHECK(recorded_event_json(e).find(R"("stream":"message-\ufffd")") != std::string::npos);
   CHECK(recorded_event_json(e).find(R"("messageId":"m-\ufffd")") != std::string::npos);
+}
+
+namespace {
+
+// One recorded event of each published type, with fixed values: docs/events.md shows
+// what each prints.
+std::vector<es::RecordedEvent> one_of_each_type() {
+  const MailboxEvent events[] = {
+      Sent{"0194f3a2-7c1e-7a10-9b2c-3d4e5f607181", "01012345678", "01098765432", "안녕, see you at 7", 1'764'140'400'123'456,
+           "pay-7f3a"},
+      Saved{"0194f3a2-7c1e-7a10-9b2c-3d4e5f607181", "01012345678", "01098765432", "안녕, see you at 7",
+            1'764'140'400'123'456},
+      Alarmed{"5d0c9e1a-3b7f-5e42-8a61-0f2b9c4d7e18", "0194f3a2-7c1e-7a10-9b2c-3d4e5f607181", "01098765432",
+              AlarmKind::arrived, "log", 1'764'140'400'201'000},
+      Read{"0194f3a2-7c1e-7a10-9b2c-3d4e5f607181", "01098765432", 1'764'140'460'000'000},
+      AlarmDeadLettered{"8e41b7c2-5a90-5d3e-9c17-2b6f4a0d8e53", "0194f3a2-7c1e-7a10-9b2c-3d4e5f607181", "01012345678",
+                        AlarmKind::sent, "webhook", "HTTP 410: gone", 3, 1'764'140'470'000'000},
+      AlarmRedriveRequested{"8e41b7c2-5a90-5d3e-9c17-2b6f4a0d8e53", "0194f3a2-7c1e-7a10-9b2c-3d4e5f607181", "01012345678",
+                            AlarmKind::sent, "안녕, see you at 7", 1'764'140'500'000'000},
+  };
+  const std::uint64_t times_us[] = {1'764'140'400'123'456, 1'764'140'400'150'000, 1'764'140'400'201'000,
+                                    1'764'140'460'000'000, 1'764'140'470'000'000, 1'764'140'500'000'000};
+  std::vector<es::RecordedEvent> out;
+  for (std::size_t i = 0; i < std::size(events); ++i) {
+    es::RecordedEvent e;
+    e.position = 41 + i;
+    e.stream = "message-0194f3a2-7c1e-7a10-9b2c-3d4e5f607181";  // a message's events are all in its stream
+    e.version = 1 + i;
+    e.type = std::string(type_of(events[i]));
+    e.id = *es::parse_event_id("0194f3a2-7c1e-7a10-9b2c-3d4e5f6071" + std::to_string(90 + i));
+    e.timestamp_us = static_cast<std::int64_t>(times_us[i]);
+    e.payload = encode(events[i]);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the seed's shape leaves payment references out, and the published shape is it plus position, eventId and stream") {
+  es::RecordedEvent e = one_of_each_type().front();
+  const std::string seed = seed_event_json(e);
+  CHECK(seed.find("pay-7f3a") == std::string::npos);
+  CHECK(seed.find("payment") == std::string::npos);
+  const std::string published = published_event_json(e);
+  REQUIRE(seed.back() == '}');
+  CHECK(published == seed.substr(0, seed.size() - 1) +
+                         R"(,"position":41,"eventId":"0194f3a2-7c1e-7a10-9b2c-3d4e5f607190",)"
+                         R"("stream":"message-0194f3a2-7c1e-7a10-9b2c-3d4e5f607181"})");
+  for (const auto& each : one_of_each_type()) CHECK(published_event_json(each).find("payment") == std::string::npos);
+}
+
+TEST_CASE("docs/events.md shows, for each published event type, exactly what is published") {
+  std::ifstream in(DOCS_EVENTS_PATH);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << DOCS_EVENTS_PATH);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& e : one_of_each_type()) {
+    CHECK_MESSAGE(doc.find("### " + e.type + "\n") != std::string::npos, "docs/events.md has no section " << e.type);
+    CHECK_MESSAGE(doc.find("    " + published_event_json(e) + "\n") != std::string::npos,
+                  "docs/events.md does not show the " << e.type << " example as published:\n    "
+                                                      << published_event_json(e));
+  }
 }
