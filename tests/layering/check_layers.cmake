@@ -26,6 +26,9 @@ set(rules
   "core|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
   "server|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
   "clients|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
+  "app/publisher|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
+  "app/commands|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
+  "app/queries|#include <nats/|the NATS client stays in app/replication/nats_link.cc"
 )
 
 set(broken 0)
