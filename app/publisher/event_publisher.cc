@@ -6,6 +6,7 @@
 
 #include "app/event_json.h"
 #include "app/replication/nats_link.h"
+#include "core/thread_name.h"
 
 namespace mailbox::publisher {
 
@@ -44,6 +45,7 @@ app::Status EventPublisher::start() {
     first_link_ = std::move(*first);
   }
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "events");
   return {};
 }
 
