@@ -24,7 +24,8 @@ TEST_CASE("a failed storage write fails the append clearly and leaves the store 
     REQUIRE_FALSE(failed.has_value());
     CHECK(failed.error().code == Code::unavailable);
     CHECK(failed.error().message.find("storage write failed") != std::string::npos);
-    CHECK(failed.error().message.find("no space") != std::string::npos);
+    CHECK(failed.error().message.find("injected") != std::string::npos);
+    CHECK(failed.error().reason == "storage_failed");
 
     // Reads still answer, and show nothing of the failed append.
     CHECK(store->head() == 1);
