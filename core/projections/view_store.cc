@@ -169,19 +169,6 @@ namespace {
 Status refuse_read_only() { return eventstore::fail(Code::unavailable, "the views are open read-only"); }
 }  // namespace
 
-namespace {
-// RocksDB's own recovery from a failed flush (a thread of its SstFileManager polling for
-// disk space) is turned off: the projection workers call resume() when they retry,
-// so recovery has one path, and it is over before the database closes. (RocksDB 7.8's
-// own recovery could still be flushing when Close ran, and Close then waited forever.)
-class ResumeByHand final : public rocksdb::EventListener {
- public:
-  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
-    *auto_recovery = false;
-  }
-};
-}  // namespace
-
 Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, const ViewStoreOptions& options) {
   storage::RocksSpec spec;
   spec.path = path;
@@ -193,8 +180,6 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, cons
   spec.options.max_open_files = options.max_open_files;
   spec.options.keep_log_file_num = 5;
   spec.options.atomic_flush = true;  // rows and checkpoints reach disk together (see commit)
-  spec.options.listeners.push_back(std::make_shared<ResumeByHand>());
-  spec.options.max_bgerror_resume_count = 0;
   spec.options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
   if (options.env) spec.options.env = options.env;
   rocksdb::BlockBasedTableOptions table;
@@ -259,9 +244,7 @@ Status ViewStore::drop_orphans() {
 
 Status ViewStore::resume() {
   if (impl_->read_only) return {};
-  auto s = impl_->db->Resume();
-  if (!s.ok()) return std::unexpected(to_error(s, "resuming the views database"));
-  return {};
+  return impl_->rocks->resume();
 }
 
 Result<std::uint64_t> ViewStore::active_generation(std::string_view view) const {

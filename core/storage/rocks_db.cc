@@ -1,11 +1,14 @@
 #include "core/storage/rocks_db.h"
 
+#include <rocksdb/listener.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
+
+#include "core/storage/info_log.h"
 
 namespace mailbox::storage {
 
@@ -24,8 +27,25 @@ Error to_error(const rocksdb::Status& s, std::string_view doing) {
   return Error{code, std::string(doing) + ": " + s.ToString(), std::nullopt, {}, std::move(reason)};
 }
 
+namespace {
+// RocksDB's own recovery from a failed write (a thread of its SstFileManager polling for
+// disk space, or its retries of retryable I/O errors) is turned off: the log's writer
+// and the views' workers call resume() when they retry, so recovery has one path, on the
+// thread that owns the writes, and it is over before the database closes. (RocksDB
+// 7.8's own recovery could still be flushing when Close ran, and Close then waited
+// forever.)
+class ResumeByHand final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+}  // namespace
+
 Result<std::unique_ptr<RocksDb>> RocksDb::open(RocksSpec spec) {
   rocksdb::DBOptions& options = spec.options;
+  options.listeners.push_back(std::make_shared<ResumeByHand>());
+  options.max_bgerror_resume_count = 0;
   options.create_if_missing = spec.create_if_missing && !spec.read_only;
   options.create_missing_column_families = options.create_if_missing;
 
@@ -47,8 +67,12 @@ Result<std::unique_ptr<RocksDb>> RocksDb::open(RocksSpec spec) {
     if (::mkdtemp(scratch.data()) == nullptr)
       return eventstore::fail(Code::unavailable, "cannot make a scratch folder for a read-only " + spec.what);
     self->secondary_path_ = scratch;
+    if (!options.info_log) options.info_log = std::make_shared<InfoLog>(scratch);
     s = rocksdb::DB::OpenAsSecondary(options, spec.path, scratch, spec.families, &self->handles_, &raw);
   } else {
+    std::error_code ec;
+    std::filesystem::create_directories(spec.path, ec);  // for the LOG; DB::Open reports a failure
+    if (!options.info_log) options.info_log = std::make_shared<InfoLog>(spec.path);
     s = rocksdb::DB::Open(options, spec.path, spec.families, &self->handles_, &raw);
   }
   if (!s.ok()) {
@@ -58,6 +82,7 @@ Result<std::unique_ptr<RocksDb>> RocksDb::open(RocksSpec spec) {
     return std::unexpected(to_error(s, "opening the " + spec.what + " at '" + spec.path + "'"));
   }
   self->db_.reset(raw);
+  self->what_ = spec.what;
   return self;
 }
 
@@ -77,6 +102,13 @@ Status RocksDb::catch_up() {
   if (!read_only()) return {};
   auto s = db_->TryCatchUpWithPrimary();
   if (!s.ok()) return std::unexpected(to_error(s, "catching up with the writer"));
+  return {};
+}
+
+Status RocksDb::resume() {
+  if (read_only()) return {};
+  auto s = db_->Resume();
+  if (!s.ok()) return std::unexpected(to_error(s, "resuming the " + what_ + " after a failed write"));
   return {};
 }
 

@@ -56,6 +56,13 @@ class RocksDb {
   // For a read-only instance: picks up what the writer has committed since. Does
   // nothing on a writable one.
   Status catch_up();
+  // After a failed write (a full disk, an I/O error) RocksDB refuses every write until
+  // resumed: this flushes the memtables into new files and a new write-ahead log and, when
+  // that works, takes writes again. RocksDB's own automatic recovery is off (see
+  // rocks_db.cc). Errors: the failure still there (reason disk_full while the disk is
+  // full), or one RocksDB cannot recover from without a reopen. Does nothing on a
+  // read-only instance or a database without a failure.
+  Status resume();
   // Writes an openable copy of the database, as of one moment, into dir: a RocksDB
   // checkpoint (memtables flushed first; table files hard-linked when dir is on the
   // same file system, copied otherwise; the rest copied). Writes go on meanwhile.
@@ -68,6 +75,7 @@ class RocksDb {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::string secondary_path_;
+  std::string what_;
 };
 
 }  // namespace mailbox::storage
