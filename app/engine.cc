@@ -25,14 +25,20 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   const auto base = std::filesystem::path(options.data_dir);
   if (!options.store.on_failure)
     options.store.on_failure = [](const Error& e) {
-      spdlog::error("log: {}; sends are refused until mailboxd is restarted", e.message);
+      if (e.reason == "disk_full")
+        spdlog::error("log: {}; sends are refused (507) until there is room on the disk", e.message);
+      else
+        spdlog::error("log: {}; sends are refused until mailboxd is restarted", e.message);
     };
+  if (!options.store.on_recovery)
+    options.store.on_recovery = [] { spdlog::info("log: there is room on the disk again; sends are taken again"); };
   if (options.replication.role == replication::Role::replica) options.policies.follow_checkpoint = true;
   auto log = eventstore::EventStore::open((base / "log").string(), options.store);
   if (!log) return std::unexpected(log.error());
   projections::ViewStoreOptions view_options;
   view_options.env = options.store.env;
   view_options.max_open_files = options.store.max_open_files;
+  view_options.memtable_budget_bytes = options.views_memtable_budget_bytes;
   auto views = projections::ViewStore::open((base / "views").string(), view_options);
   if (!views) return std::unexpected(views.error());
   return std::unique_ptr<Engine>(new Engine(std::move(options), std::move(*log), std::move(*views)));
@@ -243,7 +249,12 @@ EngineStatus Engine::status() const {
 }
 
 Health health_of(const EngineStatus& status) {
-  if (status.log_failure) return {"storage_failed", status.log_failure->message};
+  if (status.log_failure) {
+    if (status.log_failure->reason == "disk_full")
+      return {"disk_full", "the disk is full: sends are refused until there is room again, then taken without a restart; " +
+                               status.log_failure->message};
+    return {"storage_failed", "the log cannot be written: restart mailboxd; " + status.log_failure->message};
+  }
   if (const auto& r = status.replication) {
     if (r->fenced) return {"fenced", r->fenced->message};
     if (r->failed) return {"replica_failed", r->failed->message};
@@ -253,6 +264,11 @@ Health health_of(const EngineStatus& status) {
                                                 : "the replica has not reached the stream yet" +
                                                       (r->error ? ": " + r->error->message : std::string())};
   }
+  for (const auto& f : status.followers)
+    if (f.error && f.error->reason == "disk_full")
+      return {"disk_full", std::string(f.kind == FollowerStatus::Kind::policy ? "policy " : "view ") + f.name +
+                               " is behind: the disk is full; it catches up by itself once there is room (" +
+                               f.error->message + ")"};
   for (const auto& f : status.followers)
     if (f.error) {
       const bool policy = f.kind == FollowerStatus::Kind::policy;

@@ -52,6 +52,9 @@ namespace mailbox::app {
 struct EngineOptions {
   std::string data_dir = "./data";  // holds log/ and views/; created when missing
   eventstore::StoreOptions store;
+  // Memory for all the views' memtables together; past it they are flushed (and, as
+  // the views have no write-ahead log, made durable).
+  std::size_t views_memtable_budget_bytes = 32u << 20;
   projections::WorkerOptions workers;
   projections::PolicyOptions policies;
   commands::AlarmSink* alarm_sink = nullptr;      // null: a LogAlarmSink
@@ -91,8 +94,10 @@ struct EngineStatus {
   std::optional<publisher::PublisherStatus> events;  // when it publishes events
 };
 
-// Whether the engine can serve: empty code when it can; otherwise storage_failed,
-// policy_failed or view_failed (app/status.h) and a reason for people.
+// Whether the engine can serve: empty code when it can; otherwise disk_full (the log or
+// a follower cannot write for want of space: it heals by itself), storage_failed (the
+// log cannot be written: a restart is needed), policy_failed or view_failed
+// (app/status.h) and a reason for people.
 struct Health {
   std::string code;
   std::string reason;

@@ -12,7 +12,8 @@
 //   not_receiver             only the message's receiver may do this
 //   not_delivered            the message is not in the mailbox yet
 //   redrive_pending          a redrive of this alarm is already asked for
-//   storage_failed           the log refuses appends after a failed write (from core)
+//   storage_failed           the log refuses appends after a failed write, until restarted (from core)
+//   disk_full                a write failed for want of space; it heals by itself once there is room
 //   policy_failed, view_failed   a follower is stuck (readiness)
 //   fenced                   another writer has taken over the replication stream
 //   not_a_replica            promotion asked of a process that is not a read replica

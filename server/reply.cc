@@ -43,7 +43,7 @@ const std::vector<ProblemCode>& problem_codes() {
       {"shutting_down", 503, "The server is shutting down"},
       {"starting", 503, "The server is catching up with its log"},
       {"storage_failed", 503, "The log cannot be written"},
-      {"disk_full", 503, "The disk is full; try again once there is room"},
+      {"disk_full", 507, "The disk is full; try again once there is room"},
       {"policy_failed", 503, "A policy is stuck"},
       {"view_failed", 503, "A view is stuck"},
       {"replica_behind", 503, "The read replica is catching up with the stream"},
@@ -142,6 +142,8 @@ HttpResponse to_http(Reply reply) {
   r.body = w.take();
   r.headers = std::move(p.headers);
   if (known.status == 503) r.headers.emplace_back("Retry-After", "1");
+  // The writer looks for room again every second; an operator frees it in minutes.
+  if (known.status == 507) r.headers.emplace_back("Retry-After", "5");
   return r;
 }
 

@@ -136,8 +136,11 @@ class EventStore {
 
   // Counters of the writer (zero when read-only).
   WriterStats writer_stats() const;
-  // The storage error after which the store refuses every append until it is reopened
-  // (Code::unavailable, reason "storage_failed"); none while it works.
+  // The storage error for which the store refuses every append, while it does
+  // (Code::unavailable): reason "disk_full" after a write failed for want of space, until
+  // the writer resumes the database by itself (it tries every second) once there is
+  // room; reason "storage_failed" after any other failed write, or a resume that failed
+  // otherwise, until the store is reopened. None while it works.
   std::optional<Error> failure() const;
 
  private:

@@ -38,9 +38,13 @@ struct StoreOptions {
   // The environment RocksDB writes through; null for the default. Tests use it to
   // inject storage failures.
   rocksdb::Env* env = nullptr;
-  // Called once, on the writer thread, when a storage write fails and the store starts
-  // refusing appends (see EventStore::failure). REQUIRES: quick; must not append.
+  // Called on the writer thread when a storage write fails and the store starts
+  // refusing appends (see EventStore::failure), and again if a full disk turns into a
+  // failure for good. REQUIRES: quick; must not append.
   std::function<void(const Error&)> on_failure;
+  // Called once, on the writer thread, when the store takes appends again after a full
+  // disk. REQUIRES: quick; must not append.
+  std::function<void()> on_recovery;
 };
 
 }  // namespace mailbox::eventstore

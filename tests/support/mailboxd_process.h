@@ -60,6 +60,7 @@ class DrainedMailboxd {
   }
   DrainedMailboxd(const DrainedMailboxd&) = delete;
   DrainedMailboxd& operator=(const DrainedMailboxd&) = delete;
+  pid_t pid() const { return m_.process->pid(); }
   // SIGTERM, then waits for the exit (killing it after 20 s).
   ProcessResult stop() { return end(SIGTERM); }
   // SIGKILL: a crash, or the machine lost.

@@ -34,6 +34,9 @@ class LogDb {
 
   // For a read-only (secondary) instance: catch up with what the primary has written.
   Status catch_up() { return rocks_->catch_up(); }
+  // Takes writes again after a failed one (storage::RocksDb::resume). REQUIRES: the
+  // writer thread, so that no write is under way.
+  Status resume() { return rocks_->resume(); }
   // Writes the memtables out as tables, so that the next open has no write-ahead log
   // to replay. REQUIRES: a writer (not read_only), no append under way.
   Status flush();

@@ -40,6 +40,11 @@ rocksdb::Slice slice(const EventId& id) { return {reinterpret_cast<const char*>(
 
 bool same_event(const NewEvent& a, const NewEvent& b) { return a.type == b.type && a.payload == b.payload; }
 
+// How often the writer tries to resume after a full disk.
+constexpr std::chrono::seconds kResumeEvery{1};
+
+bool is_disk_full(const std::optional<Error>& e) { return e && e->reason == "disk_full"; }
+
 }  // namespace
 
 Status validate(const Transaction& txn) {
@@ -208,7 +213,18 @@ void Writer::run() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (is_disk_full(failed_)) {
+        // Try to resume now and then, so that the store is well again (and says so)
+        // before the next append arrives.
+        wake_.wait_for(lock, kResumeEvery, [&] { return stopping_ || !queue_.empty(); });
+        if (!stopping_ && queue_.empty()) {
+          lock.unlock();
+          (void)try_resume();
+          continue;
+        }
+      } else {
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      }
       if (queue_.empty()) return;  // stopping, and everything queued is committed
       std::size_t events = 0;
       // A copied segment goes in a round of its own.
@@ -251,7 +267,7 @@ Status Writer::check_stored_event(const EventId& id, const AppendResult& stored,
 }
 
 void Writer::process(std::deque<Pending>& batch) {
-  if (failed_) {
+  if (failed_ && !try_resume()) {
     for (auto& p : batch) p.done(std::unexpected(*failed_));
     return;
   }
@@ -381,7 +397,7 @@ void Writer::stage(Round& round, std::size_t t) {
 }
 
 void Writer::process_segment(Pending& pending) {
-  if (failed_) return pending.segment_done(std::unexpected(*failed_));
+  if (failed_ && !try_resume()) return pending.segment_done(std::unexpected(*failed_));
   rocksdb::WriteBatch wb;
   auto staged = stage_segment(db_, heads_, *pending.segment, next_position_, wb);
   if (!staged) {
@@ -422,16 +438,56 @@ std::optional<Error> Writer::write_synced(rocksdb::WriteBatch& wb) {
   if (s.ok()) return std::nullopt;
   Error e = to_error(s, "storage write failed");
   e.code = Code::unavailable;
-  e.reason = "storage_failed";
-  e.message += "; the store refuses appends until it is reopened";
+  if (s.IsNoSpace()) {
+    e.reason = "disk_full";
+    e.message += "; appends are refused until there is room on the disk again";
+  } else {
+    e.reason = "storage_failed";
+    e.message += "; the store refuses appends until it is reopened";
+  }
+  set_failed(e);
+  return e;
+}
+
+void Writer::set_failed(Error e) {
   failed_ = e;
   heads_.clear();
+  next_resume_ = std::chrono::steady_clock::now() + kResumeEvery;
   {
     std::lock_guard lock(failure_mutex_);
     failure_ = e;
   }
   if (options_.on_failure) options_.on_failure(e);
-  return e;
+}
+
+bool Writer::try_resume() {
+  if (!is_disk_full(failed_)) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_resume_) return false;
+  next_resume_ = now + kResumeEvery;
+  auto resumed = db_.resume();
+  if (!resumed) {
+    if (resumed.error().reason == "disk_full") return false;  // still full: try again later
+    Error e = resumed.error();
+    e.code = Code::unavailable;
+    e.reason = "storage_failed";
+    e.message += "; the store refuses appends until it is reopened";
+    set_failed(e);
+    return false;
+  }
+  // Nothing of the failed batch is in the database (RocksDB applies a batch to its
+  // memtables only after its write-ahead log write worked, and resuming started a new
+  // one), so positions go on from the last durable one.
+  auto last = db_.last_position();
+  if (!last) return false;  // a read failed: stay refused, and try again later
+  next_position_ = *last + 1;
+  failed_.reset();
+  {
+    std::lock_guard lock(failure_mutex_);
+    failure_.reset();
+  }
+  if (options_.on_recovery) options_.on_recovery();
+  return true;
 }
 
 void Writer::complete(Round& round, const std::optional<Error>& write_error) {

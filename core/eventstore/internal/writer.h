@@ -7,8 +7,15 @@
 // stream heads it keeps, stages the ones that pass into one WriteBatch, writes it with
 // sync = true, and then completes every transaction of the round. A transaction that
 // fails its checks is refused alone; the others commit.
+//
+// A failed write makes the writer refuse appends. When the disk was full (reason
+// disk_full) it tries, at most once a second and whether or not appends arrive, to
+// resume the database (LogDb::resume); once that works it takes appends again, from the
+// position after the last durable one. Any other failure, or a resume that fails for
+// another reason, is for good (reason storage_failed): the store must be reopened.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -55,7 +62,7 @@ class Writer {
   // Whether an append of that many events would be queued now (max_pending_events).
   bool has_room(std::size_t events) const;
   WriterStats stats() const;
-  // The storage error that made the writer refuse appends, if one did. Thread-safe.
+  // The storage error that makes the writer refuse appends, while it does. Thread-safe.
   std::optional<Error> failure() const;
 
  private:
@@ -81,6 +88,11 @@ class Writer {
   std::optional<Error> write(Round& round);
   // Writes wb with sync; on failure records it (failed_, failure_) and returns it.
   std::optional<Error> write_synced(rocksdb::WriteBatch& wb);
+  // Records a failure: failed_, failure_, on_failure.
+  void set_failed(Error e);
+  // After a full disk, and at most once per kResumeEvery: resumes the database; true when
+  // the writer takes appends again.
+  bool try_resume();
   // Runs every transaction's completion with its result.
   void complete(Round& round, const std::optional<Error>& write_error);
 
@@ -95,7 +107,8 @@ class Writer {
   // Writer thread only:
   std::uint64_t next_position_;
   StreamHeadCache heads_;
-  std::optional<Error> failed_;  // set after a storage write error; appends refused from then on
+  std::optional<Error> failed_;  // set after a storage write error; appends refused while set
+  std::chrono::steady_clock::time_point next_resume_;  // the earliest next try_resume()
 
   // Shared with submitters, guarded by mutex_:
   mutable std::mutex mutex_;
