@@ -146,3 +146,28 @@ TEST_CASE("a full disk that cannot be resumed turns into storage_failed, and a r
   REQUIRE(later.has_value());
   CHECK(later->first_position == 2);
 }
+
+TEST_CASE("a store whose first append meets a full disk takes appends again once there is room") {
+  TempDir dir;
+  auto [fs, env] = FaultyFileSystem::make();
+  StoreOptions options;
+  options.env = env.get();
+  {
+    auto store = std::move(EventStore::open(dir.str(), options).value());
+    REQUIRE(store->append("s", ExpectedVersion::no_stream(), events(1)).has_value());
+  }
+  // Reopened: the memtables are empty, and the first write to the new write-ahead log fails.
+  auto store = std::move(EventStore::open(dir.str(), options).value());
+  fs->fill_disk(true);
+  auto failed = store->append("s", ExpectedVersion::exactly(1), events(1));
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.error().reason == "disk_full");
+  fs->fill_disk(false);
+  REQUIRE_MESSAGE(eventually([&] { return !store->failure().has_value(); }, std::chrono::seconds(10)),
+                  "the store did not take appends again");
+  for (int i = 0; i < 3; ++i) {
+    auto later = store->append("s", ExpectedVersion::exactly(1 + i), events(1));
+    REQUIRE(later.has_value());
+    CHECK(later->first_position == static_cast<std::uint64_t>(2 + i));
+  }
+}

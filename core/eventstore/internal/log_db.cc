@@ -62,7 +62,27 @@ Result<std::unique_ptr<LogDb>> LogDb::open(const std::string& path, const StoreO
   if (!rocks) return std::unexpected(rocks.error());
   std::unique_ptr<LogDb> self(new LogDb());
   self->rocks_ = std::move(*rocks);
+  if (!options.read_only)
+    if (auto s = self->keep_a_memtable_row(); !s) return std::unexpected(s.error());
   return self;
+}
+
+Status LogDb::keep_a_memtable_row() {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;  // never durable, never read: it only keeps a memtable non-empty
+  auto s = db()->Put(wo, rocks_->family(0), "memtable-row", "");
+  if (!s.ok()) return std::unexpected(to_error(s, "writing the log's memtable row"));
+  return {};
+}
+
+Status LogDb::resume() {
+  if (auto s = rocks_->resume(); !s) return s;
+  return keep_a_memtable_row();
+}
+
+Status LogDb::checkpoint_to(const std::string& dir) {
+  if (auto s = rocks_->checkpoint_to(dir); !s) return s;
+  return keep_a_memtable_row();
 }
 
 Status LogDb::flush() {

@@ -36,12 +36,12 @@ class LogDb {
   Status catch_up() { return rocks_->catch_up(); }
   // Takes writes again after a failed one (storage::RocksDb::resume). REQUIRES: the
   // writer thread, so that no write is under way.
-  Status resume() { return rocks_->resume(); }
+  Status resume();
   // Writes the memtables out as tables, so that the next open has no write-ahead log
   // to replay. REQUIRES: a writer (not read_only), no append under way.
   Status flush();
   // A copy of the database as of one moment (storage::RocksDb::checkpoint_to).
-  Status checkpoint_to(const std::string& dir) { return rocks_->checkpoint_to(dir); }
+  Status checkpoint_to(const std::string& dir);
 
   // The highest position stored (0: empty log). Cost: one seek.
   Result<std::uint64_t> last_position() const;
@@ -67,6 +67,14 @@ class LogDb {
 
  private:
   LogDb() = default;
+  // Puts a row nobody reads into the default column family's memtable, without the
+  // write-ahead log. RocksDB 7.8 resumes after a failed write by flushing the memtables,
+  // which is what starts a new write-ahead log; with every memtable empty (after an open,
+  // a resume or a copy flushed them all) it starts none, and the next append to the log
+  // that failed aborts the process (an assertion in its file writer). With this row a
+  // memtable is never empty after those. Cost: one memtable insert.
+  Status keep_a_memtable_row();
+
   std::unique_ptr<storage::RocksDb> rocks_;
 };
 
