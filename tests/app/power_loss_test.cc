@@ -15,6 +15,7 @@
 #include "tests/support/engine_parts.h"
 #include "tests/support/eventually.h"
 #include "tests/support/process.h"
+#include "tests/support/recording_sink.h"
 #include "tests/support/soak.h"
 #include "tests/support/sync_journal.h"
 #include "tests/support/temp_dir.h"
@@ -48,8 +49,10 @@ std::map<std::uint64_t, std::string> acknowledged(const std::string& out) {
 // Opens the folder as mailboxd would after the power came back, lets the policies and
 // views catch up, and checks everything ever acknowledged and what was derived from it.
 void check_after_power_loss(const std::string& dir, const std::map<std::uint64_t, std::string>& acks) {
+  testing::RecordingSink sink;  // the alarms, not a log line each
   app::EngineOptions options;
   options.data_dir = dir;
+  options.alarm_sink = &sink;
   auto opened = app::Engine::open(options);
   REQUIRE_MESSAGE(opened.has_value(), "the folder does not open after the power loss: " << opened.error().message);
   auto& engine = **opened;
