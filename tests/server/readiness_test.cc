@@ -89,7 +89,7 @@ TEST_CASE("readyz says starting until the readmails view shows the log as it was
         std::string::npos);
 }
 
-TEST_CASE("a failed storage write makes /readyz 503 storage_failed, sends 503 storage_failed, and the log's gauge 0") {
+TEST_CASE("a failed storage write makes /readyz 503 storage_failed saying a restart is needed, sends 503 storage_failed, and the log's gauge 0") {
   auto [fs, env] = testing::FaultyFileSystem::make();
   testing::TestServer s({}, nullptr, nullptr, env.get());
   const std::string body = R"({"user":"01012345678","receiver":"01099998888","text":"hi"})";
@@ -107,7 +107,7 @@ TEST_CASE("a failed storage write makes /readyz 503 storage_failed, sends 503 st
   auto ready = testing::http_call(s.port(), "GET", "/readyz");
   CHECK(ready.status == 503);
   CHECK(ready.body.find("\"code\":\"storage_failed\"") != std::string::npos);
-  CHECK(ready.body.find("\"reason\":") != std::string::npos);
+  CHECK(ready.body.find("\"reason\":\"the log cannot be written: restart mailboxd") != std::string::npos);
   auto metrics = testing::http_call(s.port(), "GET", "/metrics").body;
   CHECK(metrics.find("mailbox_component_up{component=\"log\"} 0") != std::string::npos);
   CHECK(metrics.find("mailbox_component_up{component=\"readmails\"} 1") != std::string::npos);
