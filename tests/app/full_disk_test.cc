@@ -114,7 +114,7 @@ TEST_CASE("a log on a full disk says disk_full in readiness, and is well again b
                   "still not well: " << app::health_of(engine->status()).reason);
   auto later = engine->send().send_and_wait({"01012345678", "01099998888", "room again", std::nullopt});
   REQUIRE(later.has_value());
-  CHECK(later->position == engine->status().head);
+  CHECK(later->position <= engine->status().head);  // the policies may have appended since
   REQUIRE(testing::eventually([&] { return caught_up(engine->status()); }, std::chrono::seconds(15)));
   engine->stop();
   const auto counts = testing::check_derived_exactly_once(*engine);
