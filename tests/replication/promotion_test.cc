@@ -57,10 +57,10 @@ TEST_CASE("a replica of a lost writer is promoted: it takes sends, its policies 
   }
   // Shipped with the policies' events and checkpoints, then the writer's machine is lost.
   REQUIRE(mailbox_at(writer->port, "01033334444", last).header("x-stale").empty());
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 20s));
+  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
   const std::uint64_t writer_head = head_of(writer->port);
   writer->kill();
-  REQUIRE_MESSAGE(eventually([&] { return head_of(a->port) == writer_head; }, 20s), "replica a did not catch up");
+  REQUIRE_MESSAGE(eventually([&] { return head_of(a->port) == writer_head; }, 30s), "replica a did not catch up");
 
   auto promoted = http_call(a->port, "POST", "/admin/promote");
   REQUIRE_MESSAGE(promoted.status == 200, promoted.body);
@@ -78,7 +78,7 @@ TEST_CASE("a replica of a lost writer is promoted: it takes sends, its policies 
   // messages from before (their checkpoints came with the log), none missing after.
   const auto mailbox = mailbox_at(a->port, "01033334444", last);
   CHECK(mailbox.header("x-stale").empty());
-  REQUIRE(eventually([&] { return count_events(a->port, "Alarmed") == 60; }, 20s));
+  REQUIRE(eventually([&] { return count_events(a->port, "Alarmed") == 60; }, 30s));
   CHECK(count_events(a->port, "Sent") == 30);
   CHECK(count_events(a->port, "Saved") == 30);
   CHECK(count_events(a->port, "WriterEpoch") == 2);
@@ -94,7 +94,7 @@ TEST_CASE("a replica of a lost writer is promoted: it takes sends, its policies 
   // The old writer comes back: the stream's end is not its own, so it is fenced, says
   // so, and takes no send (nothing stored).
   auto old = start_writer(dir.sub("w"), nats.url());
-  REQUIRE(eventually([&] { return http_call(old->port, "GET", "/readyz").body.find(R"("code":"fenced")") != std::string::npos; }));
+  REQUIRE(eventually([&] { return http_call(old->port, "GET", "/readyz").body.find(R"("code":"fenced")") != std::string::npos; }, 30s));
   const std::uint64_t old_head = head_of(old->port);
   auto fenced = http_call(old->port, "POST", "/mobiles", R"({"user":"01011112222","receiver":"01033334444","text":"x"})",
                           {{"Content-Type", "application/json"}});
@@ -105,7 +105,7 @@ TEST_CASE("a replica of a lost writer is promoted: it takes sends, its policies 
   old->stop();
 
   // The replica's log is the new writer's, byte for byte.
-  REQUIRE(eventually([&] { return head_of(b->port) == head_of(a->port); }, 20s));
+  REQUIRE(eventually([&] { return head_of(b->port) == head_of(a->port); }, 30s));
   b->stop();
   a->stop();
   const auto same = verify_against(dir.sub("a"), dir.sub("b"));
@@ -117,9 +117,9 @@ TEST_CASE("a writer that another has fenced exits with code 3 under --exit-when-
   NatsServer nats(dir.sub("nats"));
   auto writer = start_writer(dir.sub("w"), nats.url());
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "first").first == 201);
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }));
+  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
   auto other = start_writer(dir.sub("other"), nats.url(), {"--exit-when-fenced"});
-  CHECK(other->wait_exit(20s) == 3);
+  CHECK(other->wait_exit(30s) == 3);
   writer->stop();
 }
 
