@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/config.h"
+#include "tests/support/parse_flags.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,10 +20,7 @@ using namespace mailbox;
 namespace {
 
 std::variant<server::Config, server::ConfigExit> parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "mailboxd");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return server::parse_config(static_cast<int>(argv.size()), argv.data());
+  return testing::parse_flags(std::move(args));
 }
 
 }  // namespace

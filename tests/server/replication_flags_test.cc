@@ -7,16 +7,14 @@
 #include <vector>
 
 #include "server/config.h"
+#include "tests/support/parse_flags.h"
 
 using namespace mailbox;
 
 namespace {
 
 std::variant<server::Config, server::ConfigExit> parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "mailboxd");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return server::parse_config(static_cast<int>(argv.size()), argv.data());
+  return testing::parse_flags(std::move(args));
 }
 
 const char* const kNats = "nats://127.0.0.1:4222";
