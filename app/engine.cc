@@ -33,6 +33,10 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   if (!options.store.on_recovery)
     options.store.on_recovery = [] { spdlog::info("log: there is room on the disk again; sends are taken again"); };
   if (options.replication.role == replication::Role::replica) options.policies.follow_checkpoint = true;
+  // A synchronous writer acts on nothing JetStream does not hold: its shipper releases
+  // what was acknowledged (the last start's unshipped tail included).
+  if (options.replication.role == replication::Role::writer && options.replication.mode == replication::Mode::sync)
+    options.store.hold_releases = true;
   auto log = eventstore::EventStore::open((base / "log").string(), options.store);
   if (!log) return std::unexpected(log.error());
   projections::ViewStoreOptions view_options;
@@ -51,9 +55,9 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
       views_(std::move(views)),
       followers_(*log_, *views_, options_.workers, options_.policies),
       send_(*log_, options_.payment_gate ? *options_.payment_gate : approve_all_,
-            [this](std::function<void()> fn) { continuations_.post(std::move(fn)); }),
-      mark_read_(*log_, [this](std::function<void()> fn) { continuations_.post(std::move(fn)); }),
-      redrive_(*log_),
+            [this](std::function<void()> fn) { continuations_.post(std::move(fn)); }, confirmation()),
+      mark_read_(*log_, [this](std::function<void()> fn) { continuations_.post(std::move(fn)); }, confirmation()),
+      redrive_(*log_, confirmation()),
       readmails_query_(*views_),
       sentmails_query_(*views_),
       alarms_query_(*views_),
@@ -75,6 +79,18 @@ Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> lo
     if (error) spdlog::error("{} {} is stuck: {}", what, name, error->message);
     else spdlog::info("{} {} works again", what, name);
   });
+}
+
+commands::Confirmation Engine::confirmation() {
+  const auto& r = options_.replication;
+  if (r.mode != replication::Mode::sync || r.role == replication::Role::none) return {};
+  // A replica promoted to writer holds releases from then on; until then its commands
+  // are refused before they write.
+  return commands::Confirmation(
+      [this, timeout = r.ack_timeout](std::uint64_t position, commands::Confirmation::Released released) {
+        followers_.when_logged(position, timeout, std::move(released));
+      },
+      r.ack_timeout);
 }
 
 Engine::~Engine() {
@@ -162,6 +178,8 @@ Result<Promotion> Engine::promote() {
   }
   spdlog::info("promotion: the log ends where stream {} does (position {}): taking over as the writer",
                options_.replication.stream, head);
+  // Sync mode: from the writer epoch on, only what JetStream acknowledged is acted on.
+  if (options_.replication.mode == replication::Mode::sync) log_->hold_releases();
   if (auto s = start_shipping(options_.replication); !s) {
     {
       std::lock_guard lock(replication_mutex_);

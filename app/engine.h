@@ -183,6 +183,8 @@ class Engine {
 
   Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> log,
          std::unique_ptr<projections::ViewStore> views);
+  // When the commands answer (sync replication: once the log released their write).
+  commands::Confirmation confirmation();
 
   EngineOptions options_;
   std::unique_ptr<eventstore::EventStore> log_;

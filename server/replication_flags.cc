@@ -54,6 +54,13 @@ void add_replication_flags(po::options_description& flags, ReplicationFlags& f) 
         "[MAILBOX_REPLICATE]")
     ("follow", po::value(&f.follow),
         "be a read replica: copy the log from NATS JetStream at these URLs [MAILBOX_FOLLOW]")
+    ("replicate-mode", po::value(&f.mode)->default_value(f.mode),
+        "async: a send is answered once durable on this disk, the log ships after; sync: once JetStream has "
+        "acknowledged it, and nothing JetStream lacks is acted on (a replica takes it up when promoted) "
+        "[MAILBOX_REPLICATE_MODE]")
+    ("replicate-timeout-ms", po::value(&f.timeout_ms)->default_value(f.timeout_ms),
+        "sync mode: a send JetStream has not acknowledged within this long is answered 503 outcome_unknown "
+        "(100 to 60000) [MAILBOX_REPLICATE_TIMEOUT_MS]")
     ("replicate-stream", po::value(&f.stream)->default_value(f.stream),
         "the JetStream stream of the log; its subject is the name in lower case plus .log [MAILBOX_REPLICATE_STREAM]")
     ("replicate-replicas", po::value(&f.replicas)->default_value(f.replicas),
@@ -81,6 +88,8 @@ std::string replication_flag_of_env(const std::string& variable) {
   static const std::pair<const char*, const char*> kNames[] = {
       {"MAILBOX_REPLICATE", "replicate"},
       {"MAILBOX_FOLLOW", "follow"},
+      {"MAILBOX_REPLICATE_MODE", "replicate-mode"},
+      {"MAILBOX_REPLICATE_TIMEOUT_MS", "replicate-timeout-ms"},
       {"MAILBOX_REPLICATE_STREAM", "replicate-stream"},
       {"MAILBOX_REPLICATE_REPLICAS", "replicate-replicas"},
       {"MAILBOX_REPLICATE_MAX_AGE", "replicate-max-age"},
@@ -100,7 +109,14 @@ std::optional<std::string> to_replication_options(const ReplicationFlags& f, con
                                                   replication::ReplicationOptions& out) {
   if (!f.replicate.empty() && !f.follow.empty())
     return "--replicate and --follow exclude each other: a process is the writer or a replica";
-  if (f.replicate.empty() && f.follow.empty()) return std::nullopt;
+  if (f.mode != "async" && f.mode != "sync") return "--replicate-mode must be async or sync, not '" + f.mode + "'";
+  if (f.timeout_ms < 100 || f.timeout_ms > 60000) return "--replicate-timeout-ms must be 100 to 60000";
+  if (f.replicate.empty() && f.follow.empty()) {
+    if (f.mode == "sync") return "--replicate-mode sync needs --replicate (or --follow, for a replica to promote)";
+    return std::nullopt;
+  }
+  out.mode = f.mode == "sync" ? replication::Mode::sync : replication::Mode::async;
+  out.ack_timeout = std::chrono::milliseconds(f.timeout_ms);
   const std::string& urls = f.replicate.empty() ? f.follow : f.replicate;
   const char* flag = f.replicate.empty() ? "--follow" : "--replicate";
   out.role = f.replicate.empty() ? replication::Role::replica : replication::Role::writer;

@@ -14,10 +14,11 @@ namespace mailbox::server {
 
 // The flags' raw values, as parsed.
 struct ReplicationFlags {
-  std::string replicate, follow, stream = "MAILBOX", max_age, max_bytes, advertise_url, nkey, creds;
+  std::string replicate, follow, mode = "async", stream = "MAILBOX", max_age, max_bytes, advertise_url, nkey, creds;
   int replicas = 1;
   std::uint64_t follow_max_lag = 1000;
   int linger_ms = 10;
+  int timeout_ms = 2000;
   bool exit_when_fenced = false;
 };
 

@@ -40,6 +40,7 @@ const std::vector<ProblemCode>& problem_codes() {
       {"unavailable", 503, "Service unavailable; try again"},
       {"payment_unavailable", 503, "The payment service is unavailable; try again"},
       {"overloaded", 503, "Too busy; try again"},
+      {"outcome_unknown", 503, "Replication did not confirm the write in time: it may still complete"},
       {"shutting_down", 503, "The server is shutting down"},
       {"starting", 503, "The server is catching up with its log"},
       {"storage_failed", 503, "The log cannot be written"},

@@ -11,6 +11,7 @@ namespace mailbox::commands {
 using app::Code;
 
 void MarkReadHandler::mark_read(MarkRead command, Done done) {
+  done = confirmation_.after_release(std::move(done), [](const MarkReadResult& r) { return r.position; });
   if (auto s = validate_phone("receiver", command.receiver); !s) return done(std::unexpected(s.error()));
   if (!plausible_message_id(command.message_id))
     return done(app::fail(Code::not_found, "no message " + command.message_id));

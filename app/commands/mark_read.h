@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/actor.h"
+#include "app/commands/confirmation.h"
 #include "app/status.h"
 #include "core/eventstore/event_store.h"
 
@@ -28,7 +29,8 @@ class MarkReadHandler {
   using Done = std::function<void(app::Result<MarkReadResult>)>;
   // Runs a continuation off the log's writer thread.
   using Post = std::function<void(std::function<void()>)>;
-  MarkReadHandler(eventstore::EventStore& log, Post post) : log_(log), post_(std::move(post)) {}
+  MarkReadHandler(eventstore::EventStore& log, Post post, Confirmation confirmation = {})
+      : log_(log), post_(std::move(post)), confirmation_(std::move(confirmation)) {}
 
   // Reads the message's stream (on this thread), checks, then appends Read without
   // blocking; done runs on the log's writer thread, on this thread for a refusal, or on
@@ -41,6 +43,7 @@ class MarkReadHandler {
  private:
   eventstore::EventStore& log_;
   Post post_;
+  const Confirmation confirmation_;
 };
 
 }  // namespace mailbox::commands

@@ -20,6 +20,7 @@ std::unexpected<app::Error> pending(const std::string& alarm_id) {
 }  // namespace
 
 void RedriveHandler::redrive(RedriveAlarm command, Done done) {
+  done = confirmation_.after_release(std::move(done), [](std::uint64_t position) { return position; });
   if (!plausible_message_id(command.message_id))
     return done(app::fail(Code::not_found, "no message " + command.message_id));
 

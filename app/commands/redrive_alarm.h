@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/actor.h"
+#include "app/commands/confirmation.h"
 #include "app/status.h"
 #include "core/eventstore/event_store.h"
 
@@ -25,7 +26,8 @@ struct RedriveAlarm {
 class RedriveHandler {
  public:
   using Done = std::function<void(app::Result<std::uint64_t /*position*/>)>;
-  explicit RedriveHandler(eventstore::EventStore& log) : log_(log) {}
+  explicit RedriveHandler(eventstore::EventStore& log, Confirmation confirmation = {})
+      : log_(log), confirmation_(std::move(confirmation)) {}
 
   // Reads the message's stream (on this thread), then appends without blocking; done
   // runs on the log's writer thread, or on this thread for a refusal. Errors: not_found
@@ -37,6 +39,7 @@ class RedriveHandler {
 
  private:
   eventstore::EventStore& log_;
+  const Confirmation confirmation_;
 };
 
 }  // namespace mailbox::commands

@@ -36,6 +36,7 @@ app::Result<SendResult> SendHandler::answer_retry(const eventstore::RecordedEven
 }
 
 void SendHandler::send(SendMessage command, Done done) {
+  done = confirmation_.after_release(std::move(done), [](const SendResult& r) { return r.position; });
   if (auto s = validate_phone("sender", command.sender); !s) return done(std::unexpected(s.error()));
   if (auto s = validate_phone("receiver", command.receiver); !s) return done(std::unexpected(s.error()));
   if (auto s = validate_text("text", command.text); !s) return done(std::unexpected(s.error()));

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "app/actor.h"
+#include "app/commands/confirmation.h"
 #include "app/commands/payment_gate.h"
 #include "app/events.h"
 #include "core/eventstore/event_store.h"
@@ -41,8 +42,9 @@ class SendHandler {
   // Runs a continuation off the log's writer thread.
   using Post = std::function<void(std::function<void()>)>;
   // REQUIRES: log and gate outlive the handler; post runs what it is given soon, on a
-  // thread that may read the log.
-  SendHandler(eventstore::EventStore& log, PaymentGate& gate, Post post) : log_(log), gate_(gate), post_(std::move(post)) {}
+  // thread that may read the log. confirmation: when a stored send is answered.
+  SendHandler(eventstore::EventStore& log, PaymentGate& gate, Post post, Confirmation confirmation = {})
+      : log_(log), gate_(gate), post_(std::move(post)), confirmation_(std::move(confirmation)) {}
 
   // Validates, looks the key up (on this thread: a point read of the log), asks the
   // payment gate, then appends without blocking. done runs once: on the log's writer
@@ -68,6 +70,7 @@ class SendHandler {
   eventstore::EventStore& log_;
   PaymentGate& gate_;
   Post post_;
+  const Confirmation confirmation_;
   std::atomic<std::uint64_t> orphaned_{0};
 };
 

@@ -22,7 +22,7 @@ std::int64_t now_us() {
 Replica::Replica(eventstore::EventStore& log, ReplicationOptions options)
     : log_(log), options_(std::move(options)), subject_(log_subject(options_.stream)) {
   status_.role = Role::replica;
-  status_.position = log_.head();
+  status_.position = log_.durable_head();
 }
 
 Replica::~Replica() { stop(); }
@@ -38,7 +38,7 @@ app::Status Replica::start() {
     failing_ = true;
   }
   progress_at_ = std::chrono::steady_clock::now();
-  progress_position_ = log_.head();
+  progress_position_ = log_.durable_head();
   thread_ = std::thread([this] { run(); });
   name_thread(thread_, "replica");
   return {};
@@ -66,7 +66,7 @@ ReplicationStatus Replica::status() const {
     s = status_;
   }
   s.connected = connected_;
-  s.position = log_.head();
+  s.position = log_.durable_head();
   s.lag_events = s.stream_position > s.position ? s.stream_position - s.position : 0;
   s.caught_up = !s.failed && s.stream_known && s.lag_events <= options_.follow_max_lag;
   if (s.lag_events > 0 && s.position > 0)
@@ -95,7 +95,7 @@ void Replica::note_ok() {
     failing_ = false;
     status_.error.reset();
   }
-  if (was_failing) spdlog::info("replica: following stream {} again at position {}", options_.stream, log_.head());
+  if (was_failing) spdlog::info("replica: following stream {} again at position {}", options_.stream, log_.durable_head());
 }
 
 app::Status Replica::ensure_link() {
@@ -118,7 +118,7 @@ app::Status Replica::subscribe() {
   if (!state) return std::unexpected(state.error());
   if (!*state)
     return app::fail(Code::unavailable, "stream " + options_.stream + " does not exist (yet): is a writer running with --replicate?");
-  const std::uint64_t head = log_.head();
+  const std::uint64_t head = log_.durable_head();
   std::uint64_t from = (*state)->last_sequence + 1;
   if ((*state)->messages > 0) {
     auto range_at = [&](std::uint64_t seq) -> app::Result<MessageRange> {
@@ -235,6 +235,7 @@ app::Status Replica::copy_next() {
   const std::size_t events = message->segment.envelopes.size();
   auto applied = log_.apply_segment(std::move(message->segment));
   if (!applied) return std::unexpected(applied.error());
+  log_.release(*applied);  // from the stream: replicated (a no-op unless releases are held)
   {
     std::lock_guard lock(mutex_);
     ++status_.messages;

@@ -25,8 +25,17 @@ struct NatsOptions {
 
 enum class Role { none, writer, replica };
 
+// When the writer answers a send (docs/replication.md): async once it is durable on the
+// writer's disk (the shipper follows); sync once JetStream has acknowledged the message
+// holding it, and the policies, views and queries act only on what JetStream holds.
+enum class Mode { async, sync };
+
 struct ReplicationOptions {
   Role role = Role::none;
+  Mode mode = Mode::async;
+  // Sync mode: how long a command waits for JetStream's acknowledgement before it is
+  // answered outcome_unknown (it may still complete; a keyed retry tells).
+  std::chrono::milliseconds ack_timeout{2000};
   NatsOptions nats;
   std::string stream = "MAILBOX";       // the JetStream stream; its subject is "<lower case>.log"
   int replicas = 1;                     // the stream's replication, when it is created

@@ -51,7 +51,7 @@ void Shipper::stop(std::chrono::milliseconds flush) {
   if (thread_.joinable() && flush.count() > 0) {
     // Ship what is committed while JetStream answers, for at most flush.
     const auto deadline = std::chrono::steady_clock::now() + flush;
-    while (std::chrono::steady_clock::now() < deadline && !(idle_ && next_ > log_.head()) && !failing_now())
+    while (std::chrono::steady_clock::now() < deadline && !(idle_ && next_ > log_.durable_head()) && !failing_now())
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   {
@@ -100,7 +100,7 @@ ReplicationStatus Shipper::status() const {
     s = status_;
   }
   s.connected = connected_;
-  const std::uint64_t head = log_.head();
+  const std::uint64_t head = log_.durable_head();
   s.lag_events = head > s.position ? head - s.position : 0;
   if (s.lag_events > 0)
     if (auto oldest = log_.read_event(s.position + 1)) {
@@ -183,7 +183,7 @@ app::Status Shipper::sync() {
     auto range = range_of((*last)->headers);
     if (!range) return std::unexpected(range.error());
     const std::uint64_t last_sequence = (*last)->sequence;
-    const std::uint64_t head = log_.head();
+    const std::uint64_t head = log_.durable_head();
     if (range->last > head) {
       fence("stream " + options_.stream + " ends at position " + std::to_string(range->last) +
             ", past this log's head " + std::to_string(head) + ": another writer has written it");
@@ -248,6 +248,7 @@ app::Status Shipper::sync() {
   }
   budget_ = static_cast<std::size_t>(std::max<std::int64_t>(link_->max_payload(), 4096)) * 3 / 4;
   synced_ = true;
+  log_.release(next_ - 1);  // the stream holds this log up to there
   return {};
 }
 
@@ -258,11 +259,13 @@ app::Status Shipper::ship_next() {
   // too, so that a replica's read-your-writes waits see what the policies handled.
   if (segment->envelopes.empty() && (!segment->has_checkpoints || segment->checkpoints == shipped_checkpoints_)) {
     idle_ = true;
-    log_.wait_for(next_, kIdlePoll);
+    log_.durable().wait_for(next_, kIdlePoll);
     return {};
   }
   idle_ = false;
-  if (!lingered_ && options_.linger.count() > 0 && segment->envelopes.size() < kMaxEventsPerMessage &&
+  // In sync mode no message waits: senders wait for it, and what arrives while one is
+  // being acknowledged makes the next one bigger anyway.
+  if (!lingered_ && options_.linger.count() > 0 && options_.mode == Mode::async && segment->envelopes.size() < kMaxEventsPerMessage &&
       segment_bytes(*segment) < budget_ / 2) {
     // Small: wait once for more events, then read again from the same position.
     lingered_ = true;
@@ -286,11 +289,14 @@ app::Status Shipper::ship_next() {
   last_sequence_ = *sequence;
   next_ = message.segment.last() + 1;
   if (message.segment.has_checkpoints) shipped_checkpoints_ = std::move(message.segment.checkpoints);
-  std::lock_guard lock(mutex_);
-  status_.position = next_ - 1;
-  status_.stream_position = next_ - 1;
-  ++status_.messages;
-  status_.events += message.segment.envelopes.size();
+  {
+    std::lock_guard lock(mutex_);
+    status_.position = next_ - 1;
+    status_.stream_position = next_ - 1;
+    ++status_.messages;
+    status_.events += message.segment.envelopes.size();
+  }
+  log_.release(next_ - 1);  // JetStream holds it: it may be acted on (sync mode)
   return {};
 }
 

@@ -1,5 +1,7 @@
 #include "core/eventstore/event_store.h"
 
+#include <algorithm>
+
 
 #include "core/eventstore/internal/log_db.h"
 #include "core/eventstore/internal/log_segments.h"
@@ -29,10 +31,14 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, co
 
   std::unique_ptr<EventStore> store(new EventStore());
   store->db_ = std::move(*db);
-  store->head_.advance(*last);
+  store->durable_.advance(*last);
+  if (options.hold_releases) store->hold_releases();
+  else store->head_.advance(*last);
   if (!options.read_only) {
-    store->writer_ = std::make_unique<Writer>(*store->db_, options, *last,
-                                              [s = store.get()](std::uint64_t head) { s->head_.advance(head); });
+    store->writer_ = std::make_unique<Writer>(*store->db_, options, *last, [s = store.get()](std::uint64_t head) {
+      s->durable_.advance(head);
+      if (!s->releases_held()) s->head_.advance(head);
+    });
   }
   return store;
 }
@@ -98,6 +104,10 @@ Result<AppendResult> EventStore::append(std::string stream, ExpectedVersion expe
 
 std::uint64_t EventStore::head() const { return head_.get(); }
 
+void EventStore::release(std::uint64_t position) {
+  if (releases_held()) head_.advance(std::min(position, durable_.get()));
+}
+
 bool EventStore::has_room(std::size_t events) const { return !writer_ || writer_->has_room(events); }
 
 Status EventStore::scan_log(std::uint64_t from, std::size_t max_count,
@@ -117,7 +127,7 @@ Result<std::vector<RecordedEvent>> EventStore::read_log(std::uint64_t from, std:
 
 Result<std::vector<RecordedEvent>> EventStore::read_stream(std::string_view stream, std::uint64_t from_version,
                                                            std::size_t max_count) const {
-  const std::uint64_t upto = head();
+  const std::uint64_t upto = durable_head();
   auto positions = db_->stream_positions(stream, from_version, max_count);
   if (!positions) return std::unexpected(positions.error());
   std::vector<RecordedEvent> events;
@@ -132,7 +142,7 @@ Result<std::vector<RecordedEvent>> EventStore::read_stream(std::string_view stre
 }
 
 Result<RecordedEvent> EventStore::read_event(std::uint64_t position) const {
-  if (position == 0 || position > head())
+  if (position == 0 || position > durable_head())
     return fail(Code::not_found, "no event at position " + std::to_string(position));
   return db_->read_event(position);
 }
@@ -144,7 +154,7 @@ Result<std::uint64_t> EventStore::stream_version(std::string_view stream) const 
 Result<std::optional<RecordedEvent>> EventStore::find_event(const EventId& id) const {
   auto stored = db_->find_event_id(id);
   if (!stored) return std::unexpected(stored.error());
-  if (!*stored || (*stored)->last_position > head()) return std::optional<RecordedEvent>{};
+  if (!*stored || (*stored)->last_position > durable_head()) return std::optional<RecordedEvent>{};
   auto event = db_->event_with_id(id, **stored);
   if (!event) return std::unexpected(event.error());
   return std::optional<RecordedEvent>(std::move(*event));
@@ -163,7 +173,8 @@ Status EventStore::refresh() {
   if (auto s = db_->catch_up(); !s) return s;
   auto last = db_->last_position();
   if (!last) return std::unexpected(last.error());
-  head_.advance(*last);
+  durable_.advance(*last);
+  if (!releases_held()) head_.advance(*last);
   return {};
 }
 

@@ -7,6 +7,7 @@
 //
 // Thread-safety: every method may be called from any thread.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -73,8 +74,14 @@ class EventStore {
   bool has_room(std::size_t events = 1) const;
 
   // ---- Reads ---------------------------------------------------------------------
-  // The last durable position (0 for an empty log). Reads never return events past it.
+  // The last released position (0 for an empty log): what may be acted on, shown and
+  // confirmed. It is the durable head, unless releases are held (synchronous
+  // replication): then it is the last position a replicator has released. Reads of the
+  // log in order (scan_log, read_log) never return events past it; point reads
+  // (read_stream, read_event, find_event, read_segment) return every durable event.
   std::uint64_t head() const;
+  // The last durable position: head() or past it.
+  std::uint64_t durable_head() const { return durable_.get(); }
   // Up to max_count events with position >= from, in order.
   Result<std::vector<RecordedEvent>> read_log(std::uint64_t from, std::size_t max_count) const;
   // Visits events with position >= from in order, up to max_count, while visit returns true.
@@ -102,6 +109,17 @@ class EventStore {
   const Watermark& committed() const { return head_; }
   using Subscription = Watermark::Subscription;
   Subscription subscribe(Watermark::Listener on_commit) { return head_.subscribe(std::move(on_commit)); }
+  // The durable head as a watermark (the replicator's, which ships what is durable).
+  const Watermark& durable() const { return durable_; }
+
+  // ---- Releases (synchronous replication) --------------------------------------------
+  // From now on a commit moves durable_head() only, and head() moves by release(). Once
+  // held, held for good. REQUIRES: called before any append it should hold back.
+  void hold_releases() { held_.store(true, std::memory_order_release); }
+  bool releases_held() const { return held_.load(std::memory_order_acquire); }
+  // Moves head() to position (never past durable_head(), never backwards); listeners of
+  // committed() run on this thread. Does nothing unless releases are held.
+  void release(std::uint64_t position);
 
   // ---- Copies ----------------------------------------------------------------------
   // Writes a consistent copy of the log, as of one commit, into dir, and returns the
@@ -146,7 +164,9 @@ class EventStore {
  private:
   EventStore() = default;
 
-  Watermark head_;
+  Watermark head_;     // released
+  Watermark durable_;  // committed and synced
+  std::atomic<bool> held_{false};
   std::unique_ptr<LogDb> db_;
   std::unique_ptr<Writer> writer_;
 };

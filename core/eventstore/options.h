@@ -19,6 +19,9 @@ struct StoreOptions {
   // Open for reading only (no writer thread; appends fail with Code::unavailable).
   // Another process may hold the folder open for writing at the same time.
   bool read_only = false;
+  // Hold releases from the start (synchronous replication): head() starts at 0 and
+  // moves only by EventStore::release(), whatever is durable (EventStore::hold_releases).
+  bool hold_releases = false;
   // How many stream heads the writer keeps in memory; misses read them from disk.
   std::size_t stream_head_cache_capacity = 100'000;
   // Upper bound on events committed in one group-commit batch.

@@ -77,8 +77,8 @@ void Followers::chain(const View* view, std::size_t stage, std::uint64_t target,
                 [this, view, stage, deadline, done = std::move(done)](bool reached) mutable {
                   if (!reached) return done(false);
                   // The feeder has handled target: what it derived is at or below the
-                  // head as of now.
-                  chain(view, stage + 1, log_.head(), deadline, std::move(done));
+                  // durable head as of now (and shown once released, in sync mode).
+                  chain(view, stage + 1, log_.durable_head(), deadline, std::move(done));
                 });
 }
 

@@ -17,30 +17,6 @@ namespace {
 
 const std::string kReplicaUrl = "http://replica-a.test:8080";
 
-// How many events of `type` the log of the server on `port` holds (GET /events).
-int count_events(std::uint16_t port, const std::string& type) {
-  int n = 0;
-  for (std::uint64_t from = 1;;) {
-    auto r = http_call(port, "GET", "/events?from=" + std::to_string(from) + "&limit=1000");
-    REQUIRE(r.status == 200);
-    const std::regex item(R"re("position":(\d+)[^{}]*?"type":"([A-Za-z]+)")re");
-    int items = 0;
-    for (std::sregex_iterator it(r.body.begin(), r.body.end(), item), end; it != end; ++it) {
-      ++items;
-      from = std::stoull((*it)[1]) + 1;
-      if ((*it)[2] == type) ++n;
-    }
-    if (items == 0) return n;
-  }
-}
-
-std::uint64_t head_of(std::uint16_t port) {
-  std::smatch m;
-  const auto body = http_call(port, "GET", "/readyz").body;
-  REQUIRE(std::regex_search(body, m, std::regex(R"re("head":(\d+))re")));
-  return std::stoull(m[1]);
-}
-
 }  // namespace
 
 TEST_CASE("a replica of a lost writer is promoted: it takes sends, its policies go on once, other replicas follow it, and the old writer comes back fenced") {

@@ -97,4 +97,41 @@ inline double metric(std::uint16_t port, const std::string& name) {
   return -1;
 }
 
+// How many events of `type` the log of the server on `port` holds (GET /events).
+inline int count_events(std::uint16_t port, const std::string& type) {
+  int n = 0;
+  for (std::uint64_t from = 1;;) {
+    auto r = http_call(port, "GET", "/events?from=" + std::to_string(from) + "&limit=1000");
+    REQUIRE(r.status == 200);
+    const std::regex item(R"re("position":(\d+)[^{}]*?"type":"([A-Za-z]+)")re");
+    int items = 0;
+    for (std::sregex_iterator it(r.body.begin(), r.body.end(), item), end; it != end; ++it) {
+      ++items;
+      from = std::stoull((*it)[1]) + 1;
+      if ((*it)[2] == type) ++n;
+    }
+    if (items == 0) return n;
+  }
+}
+
+inline std::uint64_t head_of(std::uint16_t port) {
+  std::smatch m;
+  const auto body = http_call(port, "GET", "/readyz").body;
+  REQUIRE(std::regex_search(body, m, std::regex(R"re("head":(\d+))re")));
+  return std::stoull(m[1]);
+}
+
+
+// POST /mobiles with an Idempotency-Key; the whole reply (status 0: no connection).
+inline HttpReply keyed_send(std::uint16_t port, const std::string& key, const std::string& receiver,
+                            const std::string& text) {
+  try {
+    return http_call(port, "POST", "/mobiles",
+                     R"({"user":"01011112222","receiver":")" + receiver + R"(","text":")" + text + R"("})",
+                     {{"Content-Type", "application/json"}, {"Idempotency-Key", key}});
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 }  // namespace mailbox::testing

@@ -29,6 +29,14 @@ TEST_CASE("replication is off by default, and --replicate and --follow set the r
   CHECK(writer.replicas == 1);
   CHECK(writer.linger == std::chrono::milliseconds(10));
   CHECK(writer.follow_max_lag == 1000);
+  CHECK(writer.mode == replication::Mode::async);
+  CHECK(writer.ack_timeout == std::chrono::milliseconds(2000));
+  const auto sync = std::get<server::Config>(
+      parse({"--replicate", kNats, "--replicate-mode", "sync", "--replicate-timeout-ms", "100"})).replication;
+  CHECK(sync.mode == replication::Mode::sync);
+  CHECK(sync.ack_timeout == std::chrono::milliseconds(100));
+  CHECK(std::get<server::Config>(parse({"--follow", kNats, "--replicate-mode", "sync"})).replication.mode ==
+        replication::Mode::sync);
   const auto replica = std::get<server::Config>(parse({"--follow", "nats://a:4222,nats://b:4222"})).replication;
   CHECK(replica.role == replication::Role::replica);
   CHECK(replica.nats.urls == std::vector<std::string>{"nats://a:4222", "nats://b:4222"});
@@ -54,6 +62,10 @@ TEST_CASE("each replication flag past its bound is exit 2 naming the flag") {
       {{"--replicate", kNats, "--replicate-max-bytes", "9ZB"}, "--replicate-max-bytes"},
       {{"--replicate", kNats, "--replicate-linger-ms", "-1"}, "--replicate-linger-ms"},
       {{"--replicate", kNats, "--replicate-linger-ms", "1001"}, "--replicate-linger-ms"},
+      {{"--replicate", kNats, "--replicate-mode", "quorum"}, "--replicate-mode"},
+      {{"--replicate-mode", "sync"}, "--replicate-mode sync needs --replicate"},
+      {{"--replicate", kNats, "--replicate-timeout-ms", "99"}, "--replicate-timeout-ms"},
+      {{"--replicate", kNats, "--replicate-timeout-ms", "60001"}, "--replicate-timeout-ms"},
       {{"--replicate", kNats, "--advertise-url", "mailbox.example"}, "--advertise-url"},
       {{"--follow", kNats, "--follow-max-lag", "0"}, "--follow-max-lag"},
       {{"--replicate", kNats, "--nats-nkey", "/a", "--nats-creds", "/b"}, "--nats-nkey and --nats-creds"},

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/process.h"
 
@@ -50,30 +51,50 @@ class NatsServer {
  public:
   // dir: a folder of the test's (the config and the JetStream store go there).
   // extra: more configuration, e.g. an authorization block.
-  explicit NatsServer(std::string dir, std::string extra = {})
-      : dir_(std::move(dir)), port_(free_port()), monitor_port_(free_port()) {
+  // name: the server's name (unique in a cluster). wait: start and wait until healthy
+  // here; a cluster's servers start first and are waited for together.
+  explicit NatsServer(std::string dir, std::string extra = {}, std::string name = "mailbox_test",
+                      std::uint16_t port = 0, bool wait = true)
+      : dir_(std::move(dir)), port_(port ? port : free_port()), monitor_port_(free_port()) {
     std::filesystem::create_directories(dir_);
     config_ = dir_ + "/nats.conf";
-    std::ofstream(config_) << "server_name: mailbox_test\nlisten: 127.0.0.1:" << port_
+    std::ofstream(config_) << "server_name: " << name << "\nlisten: 127.0.0.1:" << port_
                            << "\nhttp: 127.0.0.1:" << monitor_port_ << "\njetstream {\n  store_dir: \"" << dir_
                            << "/store\"\n}\n"
                            << extra << "\n";
-    start();
+    if (wait) start();
+    else launch();
   }
   ~NatsServer() { stop(); }
   NatsServer(const NatsServer&) = delete;
 
   // Starts it and waits (bounded) until JetStream answers its health check.
   void start() {
+    launch();
+    wait_healthy("/healthz?js-enabled-only=true", std::chrono::seconds(15));
+  }
+  // Starts the process without waiting.
+  void launch() {
     process_ = std::make_unique<ChildProcess>("/usr/sbin/nats-server", std::vector<std::string>{"-c", config_});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (!healthy()) {
+  }
+  // Waits (bounded) until the monitoring path answers 200; throws with the server's output.
+  void wait_healthy(const std::string& path, std::chrono::seconds bound) {
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (!healthy(path)) {
       if (std::chrono::steady_clock::now() > deadline) {
         auto out = process_->wait(std::chrono::milliseconds(100));
-        throw std::runtime_error("nats-server did not become healthy: " + out.err + out.out);
+        throw std::runtime_error("nats-server " + config_ + " did not become healthy (" + path + "): " + out.err +
+                                 out.out);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+  }
+  // SIGKILL: a lost machine.
+  void kill() {
+    if (!process_) return;
+    process_->signal(SIGKILL);
+    (void)process_->wait(std::chrono::seconds(10));
+    process_.reset();
   }
   // SIGTERM, and waits for the exit.
   void stop() {
@@ -86,7 +107,7 @@ class NatsServer {
   std::uint16_t port() const { return port_; }
 
  private:
-  bool healthy() const {
+  bool healthy(const std::string& path) const {
     if (!accepts_connections(monitor_port_)) return false;
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -97,7 +118,7 @@ class NatsServer {
       ::close(fd);
       return false;
     }
-    const std::string req = "GET /healthz?js-enabled-only=true HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
     (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
     char buf[512];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -108,6 +129,35 @@ class NatsServer {
   std::string dir_, config_;
   std::uint16_t port_, monitor_port_;
   std::unique_ptr<ChildProcess> process_;
+};
+
+// Three nats-servers in one cluster on loopback (JetStream R3: Raft over the three).
+class NatsCluster {
+ public:
+  explicit NatsCluster(const std::string& dir, int size = 3) {
+    std::vector<std::uint16_t> routes;
+    for (int i = 0; i < size; ++i) routes.push_back(free_port());
+    std::string route_list;
+    for (auto p : routes) route_list += (route_list.empty() ? "" : ", ") + std::string("nats-route://127.0.0.1:") + std::to_string(p);
+    for (int i = 0; i < size; ++i) {
+      const std::string cluster = "cluster {\n  name: mailbox_test\n  listen: 127.0.0.1:" + std::to_string(routes[i]) +
+                                  "\n  routes: [" + route_list + "]\n}\n";
+      servers_.push_back(std::make_unique<NatsServer>(dir + "/n" + std::to_string(i + 1), cluster,
+                                                      "n" + std::to_string(i + 1), 0, false));
+    }
+    // Healthy in full: JetStream's meta group has a leader and the server is current.
+    for (auto& s : servers_) s->wait_healthy("/healthz", std::chrono::seconds(60));
+  }
+  NatsServer& server(int i) { return *servers_.at(i); }
+  // Every server's URL, comma-separated (as --replicate and --follow take them).
+  std::string urls() const {
+    std::string out;
+    for (const auto& s : servers_) out += (out.empty() ? "" : ",") + s->url();
+    return out;
+  }
+
+ private:
+  std::vector<std::unique_ptr<NatsServer>> servers_;
 };
 
 }  // namespace mailbox::testing
