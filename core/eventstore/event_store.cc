@@ -3,6 +3,7 @@
 #include <algorithm>
 
 
+#include "core/eventstore/internal/log_cut.h"
 #include "core/eventstore/internal/log_db.h"
 #include "core/eventstore/internal/log_segments.h"
 #include "core/eventstore/internal/writer.h"
@@ -41,6 +42,18 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, co
     });
   }
   return store;
+}
+
+Result<std::uint64_t> EventStore::cut_tail(const std::string& path, std::uint64_t from, const StoreOptions& options,
+                                          const std::function<void(const RecordedEvent&)>& visit) {
+  StoreOptions o = options;
+  o.create_if_missing = false;
+  o.read_only = false;
+  auto db = LogDb::open(path, o);
+  if (!db) return std::unexpected(db.error());
+  auto removed = cut_log(**db, from, visit);
+  if (removed) (void)(*db)->flush();
+  return removed;
 }
 
 Result<std::uint64_t> EventStore::copy_to(const std::string& dir) const {

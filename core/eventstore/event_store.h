@@ -152,6 +152,14 @@ class EventStore {
   // appends from this process: a store is either written by its own appends or a copy.
   Result<std::uint64_t> apply_segment(LogSegment segment);
 
+  // Removes every event from position `from` on from the log at path, which no process
+  // has open: their log, stream and dedupe rows, and every checkpoint at or past `from`
+  // (a copy gets them back from where it copies). For a fenced writer made a replica,
+  // whose log left the stream there. visit sees each removed event first. Returns how
+  // many were removed. Errors: open's, invalid_argument (from is 0), unavailable.
+  static Result<std::uint64_t> cut_tail(const std::string& path, std::uint64_t from, const StoreOptions& options,
+                                        const std::function<void(const RecordedEvent&)>& visit);
+
   // Counters of the writer (zero when read-only).
   WriterStats writer_stats() const;
   // The storage error for which the store refuses every append, while it does
