@@ -9,6 +9,7 @@
 #include "app/queries/readmails_projection.h"
 #include "app/replication/replica.h"
 #include "app/replication/shipper.h"
+#include "app/replication/tail_cut.h"
 #include "app/replication/writer_epochs.h"
 
 namespace mailbox::app {
@@ -16,6 +17,26 @@ namespace mailbox::app {
 namespace {
 // At stop, how long the shipper may go on shipping what is committed.
 constexpr std::chrono::milliseconds kShipOnStop{1000};
+
+// Views that applied events from position `from` on (cut from the log) start again
+// from an empty generation: their workers rebuild them from the log.
+Status restart_views_past(projections::ViewStore& views, std::uint64_t from) {
+  for (const auto& entry : app::views()) {
+    const std::string name(entry.name);
+    auto generation = views.active_generation(name);
+    if (!generation) return std::unexpected(generation.error());
+    auto checkpoint = views.checkpoint(name, *generation);
+    if (!checkpoint) return std::unexpected(checkpoint.error());
+    if (*checkpoint < from) continue;
+    auto fresh = views.new_generation(name);
+    if (!fresh) return std::unexpected(fresh.error());
+    if (auto s = views.activate(name, *fresh); !s) return s;
+    if (auto s = views.drop(name, *generation); !s) return s;
+    spdlog::warn("view {} had applied the cut tail (up to position {}): it is rebuilt from the log", name, *checkpoint);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
@@ -37,6 +58,13 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   // what was acknowledged (the last start's unshipped tail included).
   if (options.replication.role == replication::Role::writer && options.replication.mode == replication::Mode::sync)
     options.store.hold_releases = true;
+  std::optional<replication::TailCut> cut;
+  if (options.replication.role == replication::Role::replica) {
+    // A fenced writer made a replica: its tail past the stream goes before anything reads it.
+    auto c = replication::cut_divergent_tail((base / "log").string(), options.store, options.replication);
+    if (!c) return std::unexpected(c.error());
+    cut = *c;
+  }
   auto log = eventstore::EventStore::open((base / "log").string(), options.store);
   if (!log) return std::unexpected(log.error());
   projections::ViewStoreOptions view_options;
@@ -45,7 +73,11 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   view_options.memtable_budget_bytes = options.views_memtable_budget_bytes;
   auto views = projections::ViewStore::open((base / "views").string(), view_options);
   if (!views) return std::unexpected(views.error());
-  return std::unique_ptr<Engine>(new Engine(std::move(options), std::move(*log), std::move(*views)));
+  if (cut)
+    if (auto s = restart_views_past(**views, cut->from); !s) return std::unexpected(s.error());
+  std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(*log), std::move(*views)));
+  engine->cut_ = cut;
+  return engine;
 }
 
 Engine::Engine(EngineOptions options, std::unique_ptr<eventstore::EventStore> log,
@@ -262,6 +294,10 @@ EngineStatus Engine::status() const {
   std::lock_guard lock(replication_mutex_);
   if (shipper_) status.replication = shipper_->status();
   if (replica_) status.replication = replica_->status();
+  if (status.replication && cut_) {
+    status.replication->cut_events = cut_->events;
+    status.replication->cut_sends = cut_->sends;
+  }
   if (publisher_) status.events = publisher_->status();
   return status;
 }

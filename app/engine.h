@@ -33,6 +33,7 @@
 #include "app/queries/sentmails_query.h"
 #include "app/replication/replication_options.h"
 #include "app/replication/replication_status.h"
+#include "app/replication/tail_cut.h"
 #include "app/status.h"
 #include "app/worker_thread.h"
 #include "core/eventstore/event_store.h"
@@ -187,6 +188,7 @@ class Engine {
   commands::Confirmation confirmation();
 
   EngineOptions options_;
+  std::optional<replication::TailCut> cut_;  // what open() cut from a replica's log
   std::unique_ptr<eventstore::EventStore> log_;
   std::unique_ptr<projections::ViewStore> views_;
   commands::LogAlarmSink log_sink_;

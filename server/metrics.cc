@@ -61,6 +61,12 @@ void render_replication(std::string& out, const replication::ReplicationStatus& 
   line(out, "mailbox_replication_epoch{role=\"%s\"} %llu\n", role, u(r.epoch));
   help(out, "mailbox_replication_fenced", "gauge", "1 when another writer has taken over the stream.");
   line(out, "mailbox_replication_fenced{role=\"%s\"} %d\n", role, r.fenced ? 1 : 0);
+  help(out, "mailbox_replication_cut_events", "gauge",
+       "Replica: events cut from its log at start because the stream never took them (a fenced writer's tail).");
+  line(out, "mailbox_replication_cut_events{role=\"%s\"} %llu\n", role, u(r.cut_events));
+  help(out, "mailbox_replication_cut_sends", "gauge",
+       "Replica: sends among them (lost, if they were acknowledged in async mode; their message ids are in the log).");
+  line(out, "mailbox_replication_cut_sends{role=\"%s\"} %llu\n", role, u(r.cut_sends));
 }
 
 // The events' publisher (--publish-events).

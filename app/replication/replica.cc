@@ -143,7 +143,9 @@ app::Status Replica::subscribe() {
     if (last->last < head)
       return app::fail(Code::failed_precondition, "this log's head " + std::to_string(head) + " is past stream " +
                                                       options_.stream + "'s last position " +
-                                                      std::to_string(last->last) + ": it holds events the stream never had");
+                                                      std::to_string(last->last) +
+                                                      ": it holds events the stream never had (restart mailboxd with "
+                                                      "NATS reachable: at start a replica cuts them)");
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo) / 2;
       auto r = range_at(mid);
@@ -165,7 +167,8 @@ app::Status Replica::subscribe() {
           (mine->envelopes.empty() || mine->envelopes.front() != theirs.envelopes[head - theirs.first]))
         return app::fail(Code::failed_precondition, "the event at position " + std::to_string(head) +
                                                         " differs from stream " + options_.stream +
-                                                        "'s: this log is not a copy of it");
+                                                        "'s: this log is not a copy of it (restart mailboxd with NATS "
+                                                        "reachable: at start a replica cuts the tail the stream lacks)");
       if (theirs.last() == head) from = lo + 1;
     }
   }

@@ -21,6 +21,8 @@ struct ReplicationStatus {
   std::uint64_t events = 0;         // in those messages
   std::uint64_t errors = 0;         // failed publishes, reads or applies
   std::uint64_t epoch = 0;          // the writer epoch in force (writer: its own)
+  // Replica: the tail cut at start because the stream never took it (a fenced writer's).
+  std::uint64_t cut_events = 0, cut_sends = 0;
   bool stream_known = false;       // replica: has found its place in the stream at least once
   bool caught_up = false;           // replica: within follow_max_lag of a known stream position
   std::optional<app::Error> fenced;  // writer: another writer has taken over; nothing more is shipped

@@ -108,3 +108,63 @@ TEST_CASE("promotion is refused on a process that is not a read replica") {
   CHECK(r.body.find(R"("code":"not_a_replica")") != std::string::npos);
   writer->stop();
 }
+
+TEST_CASE("a fenced writer restarted with --follow cuts the tail the stream never took, counts its sends as lost, rebuilds its views and follows the new writer") {
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"));
+  auto writer = start_writer(dir.sub("w"), nats.url());
+  auto a = start_replica(dir.sub("a"), nats.url(), {"--advertise-url", kReplicaUrl});
+  std::uint64_t last = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto [status, sent] = send_message(writer->port, "01011112222", "01033334444", "shipped " + std::to_string(i));
+    REQUIRE(status == 201);
+    last = sent.position;
+  }
+  REQUIRE(mailbox_at(writer->port, "01033334444", last).header("x-stale").empty());
+  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  const std::uint64_t shipped = head_of(writer->port);
+  REQUIRE_MESSAGE(eventually([&] { return head_of(a->port) == shipped; }, 30s), "replica a did not catch up");
+
+  // JetStream goes away; the writer (async) acknowledges three sends it cannot ship, and
+  // its machine is lost.
+  nats.stop();
+  for (int i = 0; i < 3; ++i) {
+    auto [status, sent] = send_message(writer->port, "01011112222", "01033334444", "unshipped " + std::to_string(i));
+    REQUIRE(status == 201);
+    last = sent.position;
+  }
+  REQUIRE(mailbox_at(writer->port, "01033334444", last).header("x-stale").empty());
+  CHECK(head_of(writer->port) > shipped);
+  writer->kill();
+
+  nats.start();
+  HttpReply promoted;
+  REQUIRE_MESSAGE(eventually([&] {
+                    promoted = http_call(a->port, "POST", "/admin/promote");
+                    return promoted.status == 200;
+                  }, 30s),
+                  promoted.body);
+  for (int i = 0; i < 4; ++i) {
+    auto [status, sent] = send_message(a->port, "01011112222", "01033334444", "new writer " + std::to_string(i));
+    REQUIRE(status == 201);
+    last = sent.position;
+  }
+  REQUIRE(mailbox_at(a->port, "01033334444", last).header("x-stale").empty());
+
+  // The old writer comes back as a replica: its tail from the position after `shipped`
+  // differs from the stream (the new writer's epoch is there), so it is cut.
+  auto old = start_replica(dir.sub("w"), nats.url());
+  CHECK(metric(old->port, "mailbox_replication_cut_sends") == 3);
+  CHECK(metric(old->port, "mailbox_replication_cut_events") >= 3);
+  const auto mailbox = mailbox_at(old->port, "01033334444", last);
+  CHECK(mailbox.header("x-stale").empty());
+  CHECK(mailbox.body.find("new writer 3") != std::string::npos);
+  CHECK(mailbox.body.find("unshipped") == std::string::npos);
+  CHECK(mailbox.body.find("shipped 4") != std::string::npos);
+  REQUIRE(eventually([&] { return head_of(old->port) == head_of(a->port); }, 30s));
+  const std::string output = old->stop();
+  CHECK(output.find("left stream MAILBOX at position " + std::to_string(shipped + 1)) != std::string::npos);
+  a->stop();
+  const auto same = verify_against(dir.sub("a"), dir.sub("w"));
+  CHECK_MESSAGE(same.exit_code == 0, same.out << same.err);
+}
