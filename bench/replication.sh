@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # replication: POST /mobiles successes per second at 64 connections (wrk, one thread)
 # with the log shipped to NATS JetStream (--replicate, asynchronous) into an R1 stream
-# (one nats-server) and an R3 stream (three on loopback), each as a ratio to the
-# unreplicated writer in the same run; the shipper's lag when the load stops and how
+# (one nats-server) and an R3 stream (three on loopback), and in sync mode
+# (--replicate-mode sync, each send answered once the R3 stream holds it, with its p99
+# latency), each as a ratio to the unreplicated writer in the same run; the shipper's lag when the load stops and how
 # long it takes to reach 0. Then a replica started empty against a stream of EVENTS
 # events: events copied per second until ready, as a ratio to an offline rebuild of
 # the views from the same log (mailbox-replay rebuild). Writes JSON rows to OUT.
@@ -83,7 +84,7 @@ sends() {
   role_ticks "$pid" >"$work/ticks-before"
   local nats_before
   nats_before=$(nats_ticks)
-  read -r ok _ _ bad sock _ < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
+  read -r ok p50 p99 bad sock _ < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
   errors=$((bad + sock))
   lag_end=$(metric $port mailbox_replication_lag_events)
   lag_end=${lag_end:-0}
@@ -111,9 +112,10 @@ ratio() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { if (e > 0 || b == 0) print 
 
 echo "replication: unreplicated writer (${seconds}s of sends)..." >&2
 sends plain
-base_ok=$ok base_errors=$errors
+base_ok=$ok base_errors=$errors base_p99=$p99
 read -r base_cpu _ <<<"$cpu"
 rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, not replicated\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"\", \"ratio\": null}")
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, not replicated: p99 latency\", \"value\": $base_p99, \"unit\": \"us\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
 rows+=("{\"benchmark\": \"replication\", \"metric\": \"not replicated: mailboxd CPU per send, all threads\", \"value\": $base_cpu, \"unit\": \"us\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
 for n in 1 3; do
   echo "replication: writer shipping to an R$n stream (${seconds}s of sends)..." >&2
@@ -128,6 +130,16 @@ for n in 1 3; do
   rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: events not yet shipped when the load stopped\", \"value\": $lag_end, \"unit\": \"events\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
   rows+=("{\"benchmark\": \"replication\", \"metric\": \"R$n: from the load's end to nothing left to ship\", \"value\": $drain, \"unit\": \"s\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
 done
+
+echo "replication: sync mode, an R3 stream (${seconds}s of sends)..." >&2
+urls=$(nats 3)
+sends "r3-sync" --replicate "$urls" --replicate-replicas 3 --replicate-mode sync
+stop_nats
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, --replicate-mode sync to R3\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"not replicated\", \"ratio\": $(ratio "$ok" "$base_ok" $((errors + base_errors)))}")
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"sync R3: p99 latency\", \"value\": $p99, \"unit\": \"us\", \"errors\": null, \"reference\": \"not replicated: p99 latency\", \"ratio\": $(ratio "$p99" "$base_p99" 0)}")
+read -r shipper_us all_us <<<"$cpu"
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"sync R3: mailboxd CPU per send, all threads\", \"value\": $all_us, \"unit\": \"us\", \"errors\": null, \"reference\": \"not replicated\", \"ratio\": $(ratio "$all_us" "$base_cpu" 0)}")
+rows+=("{\"benchmark\": \"replication\", \"metric\": \"sync R3: nats-servers' CPU per send\", \"value\": $nats_us, \"unit\": \"us\", \"errors\": null, \"reference\": \"\", \"ratio\": null}")
 
 echo "replication: a replica catching up with $events events, beside an offline rebuild..." >&2
 data="$work/catch-up"
