@@ -188,6 +188,16 @@ Result<Promotion> Engine::promote() {
     std::lock_guard lock(replication_mutex_);
     replica = replica_.get();
   }
+  auto not_caught_up = [&](std::uint64_t head, std::uint64_t end) {
+    return fail_because(Code::failed_precondition, "not_caught_up",
+                        "this replica's log ends at position " + std::to_string(head) + ", stream " +
+                            options_.replication.stream + "'s at " + std::to_string(end) +
+                            ": promote it once it has caught up");
+  };
+  // Looked at first while the replica goes on copying: a replica behind is refused
+  // without being stopped and started again.
+  if (auto end = replica->stream_end(); !end) return std::unexpected(end.error());
+  else if (*end != log_->durable_head()) return not_caught_up(log_->durable_head(), *end);
   replica->stop();
   auto resume = [&] {
     auto fresh = std::make_unique<replication::Replica>(*log_, options_.replication);
@@ -196,17 +206,14 @@ Result<Promotion> Engine::promote() {
     replica_ = std::move(fresh);
   };
   auto end = replica->stream_end();
-  const std::uint64_t head = log_->head();
+  const std::uint64_t head = log_->durable_head();
   if (!end) {
     resume();
     return std::unexpected(end.error());
   }
   if (*end != head) {
     resume();
-    return fail_because(Code::failed_precondition, "not_caught_up",
-                        "this replica's log ends at position " + std::to_string(head) + ", stream " +
-                            options_.replication.stream + "'s at " + std::to_string(*end) +
-                            ": promote it once it has caught up");
+    return not_caught_up(head, *end);
   }
   spdlog::info("promotion: the log ends where stream {} does (position {}): taking over as the writer",
                options_.replication.stream, head);

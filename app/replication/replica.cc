@@ -183,9 +183,11 @@ app::Status Replica::subscribe() {
   return {};
 }
 
-app::Result<std::uint64_t> Replica::stream_end() {
-  if (auto linked = ensure_link(); !linked) return std::unexpected(linked.error());
-  auto last = link_->last_message(options_.stream, subject_);
+app::Result<std::uint64_t> Replica::stream_end() const {
+  // A link of its own: the copying thread may be using link_.
+  auto link = NatsLink::connect(options_.nats);
+  if (!link) return std::unexpected(link.error());
+  auto last = (*link)->last_message(options_.stream, subject_);
   if (!last) return std::unexpected(last.error());
   if (!*last) return 0;
   auto range = range_of((*last)->headers);

@@ -33,9 +33,10 @@ class Replica {
   app::Status start();
   void stop();
   ReplicationStatus status() const;
-  // The stream's last position (0: an empty stream), read now. REQUIRES: stopped (a
-  // promotion asks it). Errors: NATS's.
-  app::Result<std::uint64_t> stream_end();
+  // The stream's last position (0: an empty stream), read now over a connection of its
+  // own (a promotion asks it, while the replica copies and once it has stopped).
+  // Errors: NATS's.
+  app::Result<std::uint64_t> stream_end() const;
 
  private:
   void run();

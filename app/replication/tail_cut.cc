@@ -63,12 +63,12 @@ class StreamReader {
 
 }  // namespace
 
-app::Result<std::optional<std::uint64_t>> first_difference(NatsLink& link, const std::string& stream,
-                                                           const eventstore::EventStore& log) {
+app::Result<std::optional<Difference>> first_difference(NatsLink& link, const std::string& stream,
+                                                        const eventstore::EventStore& log) {
   const std::uint64_t head = log.durable_head();
   auto state = link.stream_state(stream);
   if (!state) return std::unexpected(state.error());
-  if (head == 0 || !*state || (*state)->messages == 0) return std::optional<std::uint64_t>{};
+  if (head == 0 || !*state || (*state)->messages == 0) return std::optional<Difference>{};
   StreamReader reader(link, stream, **state);
   auto first = reader.range((*state)->first_sequence);
   if (!first) return std::unexpected(first.error());
@@ -83,14 +83,23 @@ app::Result<std::optional<std::uint64_t>> first_difference(NatsLink& link, const
     return !mine->envelopes.empty() && mine->envelopes.front() == *theirs;
   };
   const std::uint64_t low = std::max<std::uint64_t>(first->first, 1);
-  if (head < low) return std::optional<std::uint64_t>{};  // before the stream's start: the replica says so
+  if (head < low) return std::optional<Difference>{};  // before the stream's start: the replica says so
+  auto difference = [&](std::uint64_t position) -> app::Result<std::optional<Difference>> {
+    Difference d{position, {}};
+    if (position <= last->last) {
+      auto theirs = reader.envelope(position);
+      if (!theirs) return std::unexpected(theirs.error());
+      d.theirs = std::move(*theirs);
+    }
+    return std::optional<Difference>(std::move(d));
+  };
   const std::uint64_t high = std::min(head, last->last);
   if (high >= low) {
     auto at_high = same(high);
     if (!at_high) return std::unexpected(at_high.error());
     if (*at_high) {
-      if (head > last->last) return std::optional<std::uint64_t>(last->last + 1);
-      return std::optional<std::uint64_t>{};
+      if (head > last->last) return difference(last->last + 1);
+      return std::optional<Difference>{};
     }
   }
   auto at_low = same(low);
@@ -100,7 +109,7 @@ app::Result<std::optional<std::uint64_t>> first_difference(NatsLink& link, const
       return app::fail_because(Code::failed_precondition, "diverged",
                                "this log differs from stream " + stream + " at its first position " +
                                    std::to_string(low) + " still held: seed this replica from a backup");
-    return std::optional<std::uint64_t>(1);
+    return difference(1);
   }
   // same(lo) holds, same(hi) does not: the first difference is in (lo, hi].
   std::uint64_t lo = low, hi = high;
@@ -111,20 +120,14 @@ app::Result<std::optional<std::uint64_t>> first_difference(NatsLink& link, const
     if (*s) lo = mid;
     else hi = mid;
   }
-  return std::optional<std::uint64_t>(hi);
+  return difference(hi);
 }
 
 app::Result<std::optional<TailCut>> cut_divergent_tail(const std::string& log_path,
                                                        const eventstore::StoreOptions& store,
                                                        const ReplicationOptions& options) {
-  std::optional<std::uint64_t> from;
+  std::optional<Difference> diff;
   {
-    auto link = NatsLink::connect(options.nats);
-    if (!link) {
-      spdlog::warn("replica: NATS did not answer at start ({}): the log is not compared with stream {} before it "
-                   "is followed", link.error().message, options.stream);
-      return std::optional<TailCut>{};
-    }
     eventstore::StoreOptions read = store;
     read.read_only = true;
     read.create_if_missing = false;
@@ -133,13 +136,36 @@ app::Result<std::optional<TailCut>> cut_divergent_tail(const std::string& log_pa
       if (log.error().code == Code::not_found) return std::optional<TailCut>{};  // a new replica
       return std::unexpected(log.error());
     }
-    auto diff = first_difference(**link, options.stream, **log);
-    if (!diff) return std::unexpected(diff.error());
-    from = *diff;
+    if ((*log)->durable_head() == 0) return std::optional<TailCut>{};
+    auto link = NatsLink::connect(options.nats);
+    if (!link) {
+      spdlog::warn("replica: NATS did not answer at start ({}): the log is not compared with stream {} before it "
+                   "is followed", link.error().message, options.stream);
+      return std::optional<TailCut>{};
+    }
+    auto found = first_difference(**link, options.stream, **log);
+    if (!found) return std::unexpected(found.error());
+    diff = std::move(*found);
   }
-  if (!from) return std::optional<TailCut>{};
-  TailCut cut{*from, 0, 0};
-  auto removed = eventstore::EventStore::cut_tail(log_path, *from, store, [&](const eventstore::RecordedEvent& e) {
+  if (!diff) return std::optional<TailCut>{};
+  // A fenced writer's log shares the stream's start and differs where the new writer's
+  // epoch begins (or where the stream ends). Anything else is another log: refused,
+  // never cut.
+  const auto not_a_copy = [&](const std::string& why) {
+    return app::fail_because(Code::failed_precondition, "diverged",
+                             "this log differs from stream " + options.stream + " at position " +
+                                 std::to_string(diff->position) + ", " + why +
+                                 ": it is not a copy of it, and is not cut (move its data folder aside to start "
+                                 "an empty replica)");
+  };
+  if (diff->position == 1) return not_a_copy("its first");
+  if (!diff->theirs.empty()) {
+    auto theirs = eventstore::EventStore::decode_stored(diff->theirs);
+    if (!theirs) return std::unexpected(theirs.error());
+    if (theirs->type != app::kWriterEpochType) return not_a_copy("where no new writer epoch begins");
+  }
+  TailCut cut{diff->position, 0, 0};
+  auto removed = eventstore::EventStore::cut_tail(log_path, diff->position, store, [&](const eventstore::RecordedEvent& e) {
     if (e.type != app::kSentType) return;
     if (++cut.sends <= kNamedSends)
       spdlog::warn("replica: cutting message {} (position {}): it never reached stream {} (lost if it was "

@@ -17,13 +17,17 @@ namespace mailbox::replication {
 
 class NatsLink;
 
-// The first position at which the log's envelopes differ from the stream's (a position
-// the stream does not have counts as different); nullopt when the log is the stream's
-// or a part of its start. Errors: failed_precondition when they differ before the
-// first position the stream still holds (seed the replica from a backup instead);
-// the link's.
-app::Result<std::optional<std::uint64_t>> first_difference(NatsLink& link, const std::string& stream,
-                                                           const eventstore::EventStore& log);
+struct Difference {
+  std::uint64_t position = 0;  // the first position whose envelopes differ
+  std::string theirs;          // the stream's envelope there (empty: the stream ends before)
+};
+
+// Where the log's envelopes first differ from the stream's (a position the stream does
+// not have counts as different); nullopt when the log is the stream's or a part of its
+// start. Errors: failed_precondition when they differ before the first position the
+// stream still holds (seed the replica from a backup instead); the link's.
+app::Result<std::optional<Difference>> first_difference(NatsLink& link, const std::string& stream,
+                                                        const eventstore::EventStore& log);
 
 struct TailCut {
   std::uint64_t from = 0;         // the first position removed

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 
+#include "core/eventstore/internal/envelope_codec.h"
 #include "core/eventstore/internal/log_cut.h"
 #include "core/eventstore/internal/log_db.h"
 #include "core/eventstore/internal/log_segments.h"
@@ -43,6 +44,8 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, co
   }
   return store;
 }
+
+Result<RecordedEvent> EventStore::decode_stored(std::string_view envelope) { return decode_envelope(envelope); }
 
 Result<std::uint64_t> EventStore::cut_tail(const std::string& path, std::uint64_t from, const StoreOptions& options,
                                           const std::function<void(const RecordedEvent&)>& visit) {

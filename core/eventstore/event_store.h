@@ -160,6 +160,9 @@ class EventStore {
   static Result<std::uint64_t> cut_tail(const std::string& path, std::uint64_t from, const StoreOptions& options,
                                         const std::function<void(const RecordedEvent&)>& visit);
 
+  // Decodes an envelope as stored (read_segment's, or a copy's). Errors: corruption.
+  static Result<RecordedEvent> decode_stored(std::string_view envelope);
+
   // Counters of the writer (zero when read-only).
   WriterStats writer_stats() const;
   // The storage error for which the store refuses every append, while it does

@@ -138,7 +138,7 @@ TEST_CASE("sync mode on R3: a NATS server and then the writer lost under load, a
   REQUIRE_MESSAGE(eventually([&] {
                     promoted = http_call(a->port, "POST", "/admin/promote");
                     return promoted.status == 200;
-                  }, 60s),
+                  }, 60s, 200ms),
                   "promotion: " << promoted.status << " " << promoted.body);
   load.retarget(a->port);
   const std::size_t before_promotion = load.acknowledged();

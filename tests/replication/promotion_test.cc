@@ -168,3 +168,27 @@ TEST_CASE("a fenced writer restarted with --follow cuts the tail the stream neve
   const auto same = verify_against(dir.sub("a"), dir.sub("w"));
   CHECK_MESSAGE(same.exit_code == 0, same.out << same.err);
 }
+
+TEST_CASE("a replica whose log is another's is refused at start and cut nowhere") {
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"));
+  auto writer = start_writer(dir.sub("w"), nats.url());
+  REQUIRE(send_message(writer->port, "01011112222", "01033334444", "on the stream").first == 201);
+  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  // Another log, never shipped to this stream.
+  Node other(start_mailboxd(MAILBOXD_PATH, {"--data", dir.sub("other")}));
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(send_message(other.port, "01055556666", "01077778888", "elsewhere " + std::to_string(i)).first == 201);
+  REQUIRE(eventually([&] { return count_events(other.port, "Alarmed") == 6; }, 30s));
+  const std::uint64_t other_head = head_of(other.port);
+  other.stop();
+
+  ChildProcess refused(MAILBOXD_PATH, {"--data", dir.sub("other"), "--follow", nats.url(), "--listen", "127.0.0.1:0"});
+  const auto r = refused.wait(std::chrono::seconds(30));
+  CHECK(r.exit_code != 0);
+  CHECK_MESSAGE(r.err.find("is not a copy of it, and is not cut") != std::string::npos, r.err << r.out);
+  Node again(start_mailboxd(MAILBOXD_PATH, {"--data", dir.sub("other")}));
+  CHECK(head_of(again.port) == other_head);
+  again.stop();
+  writer->stop();
+}
