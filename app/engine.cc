@@ -73,8 +73,10 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   view_options.memtable_budget_bytes = options.views_memtable_budget_bytes;
   auto views = projections::ViewStore::open((base / "views").string(), view_options);
   if (!views) return std::unexpected(views.error());
-  if (cut)
-    if (auto s = restart_views_past(**views, cut->from); !s) return std::unexpected(s.error());
+  // A view ahead of its log (the log was cut, and the process stopped before the views
+  // were restarted) is rebuilt; after a cut, every view that applied the tail.
+  const std::uint64_t past = cut ? cut->from : (*log)->durable_head() + 1;
+  if (auto s = restart_views_past(**views, past); !s) return std::unexpected(s.error());
   std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(*log), std::move(*views)));
   engine->cut_ = cut;
   return engine;
@@ -246,6 +248,8 @@ void Engine::stop() {
   stopping_.request_stop();
   std::lock_guard promoting(promote_mutex_);
   if (replica_) replica_->stop();
+  // Sync mode: the writes waiting for JetStream get their answer before the waits go.
+  if (shipper_ && options_.replication.mode == replication::Mode::sync) shipper_->drain(kShipOnStop);
   followers_.stop();
   // The policies' last commits and checkpoints ship too, while JetStream answers.
   if (shipper_) shipper_->stop(kShipOnStop);

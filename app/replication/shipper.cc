@@ -47,13 +47,15 @@ app::Status Shipper::start() {
   return {};
 }
 
+void Shipper::drain(std::chrono::milliseconds bound) {
+  if (!thread_.joinable() || bound.count() <= 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline && !(idle_ && next_ > log_.durable_head()) && !failing_now())
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 void Shipper::stop(std::chrono::milliseconds flush) {
-  if (thread_.joinable() && flush.count() > 0) {
-    // Ship what is committed while JetStream answers, for at most flush.
-    const auto deadline = std::chrono::steady_clock::now() + flush;
-    while (std::chrono::steady_clock::now() < deadline && !(idle_ && next_ > log_.durable_head()) && !failing_now())
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  drain(flush);  // ship what is committed while JetStream answers, for at most flush
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;

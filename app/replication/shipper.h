@@ -35,6 +35,8 @@ class Shipper {
   // Stops the thread; first, for at most flush, lets it ship what is committed (while
   // JetStream answers).
   void stop(std::chrono::milliseconds flush = std::chrono::milliseconds(0));
+  // Waits, for at most bound, until what is committed has shipped (or shipping fails).
+  void drain(std::chrono::milliseconds bound);
   ReplicationStatus status() const;
   // Why another writer has taken over the stream; nullopt while this one ships. Cheap.
   std::optional<app::Error> fenced() const;

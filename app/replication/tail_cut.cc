@@ -144,6 +144,11 @@ app::Result<std::optional<TailCut>> cut_divergent_tail(const std::string& log_pa
       return std::optional<TailCut>{};
     }
     auto found = first_difference(**link, options.stream, **log);
+    if (!found && found.error().code == Code::unavailable) {
+      spdlog::warn("replica: stream {} did not answer at start ({}): the log is not compared with it before it is "
+                   "followed", options.stream, found.error().message);
+      return std::optional<TailCut>{};
+    }
     if (!found) return std::unexpected(found.error());
     diff = std::move(*found);
   }
@@ -159,11 +164,15 @@ app::Result<std::optional<TailCut>> cut_divergent_tail(const std::string& log_pa
                                  "an empty replica)");
   };
   if (diff->position == 1) return not_a_copy("its first");
-  if (!diff->theirs.empty()) {
-    auto theirs = eventstore::EventStore::decode_stored(diff->theirs);
-    if (!theirs) return std::unexpected(theirs.error());
-    if (theirs->type != app::kWriterEpochType) return not_a_copy("where no new writer epoch begins");
-  }
+  if (diff->theirs.empty())
+    return app::fail_because(Code::failed_precondition, "diverged",
+                             "this log holds events from position " + std::to_string(diff->position) +
+                                 " on that stream " + options.stream +
+                                 " lacks, and no other writer has taken over: restart it as the writer "
+                                 "(--replicate) to ship them; nothing is cut");
+  auto theirs = eventstore::EventStore::decode_stored(diff->theirs);
+  if (!theirs) return std::unexpected(theirs.error());
+  if (theirs->type != app::kWriterEpochType) return not_a_copy("where no new writer epoch begins");
   TailCut cut{diff->position, 0, 0};
   auto removed = eventstore::EventStore::cut_tail(log_path, diff->position, store, [&](const eventstore::RecordedEvent& e) {
     if (e.type != app::kSentType) return;

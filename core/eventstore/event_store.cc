@@ -34,12 +34,21 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& path, co
   std::unique_ptr<EventStore> store(new EventStore());
   store->db_ = std::move(*db);
   store->durable_.advance(*last);
-  if (options.hold_releases) store->hold_releases();
-  else store->head_.advance(*last);
+  if (options.hold_releases) {
+    // The policies' checkpoints name only positions released before: a floor to start
+    // from, so that the views and queries do not start from nothing.
+    auto floor = store->db_->max_checkpoint();
+    if (!floor) return std::unexpected(floor.error());
+    store->hold_releases();
+    store->release(std::min(*floor, *last));
+  } else {
+    store->head_.advance(*last);
+  }
   if (!options.read_only) {
     store->writer_ = std::make_unique<Writer>(*store->db_, options, *last, [s = store.get()](std::uint64_t head) {
       s->durable_.advance(head);
       if (!s->releases_held()) s->head_.advance(head);
+      else s->advance_released();
     });
   }
   return store;
@@ -121,7 +130,21 @@ Result<AppendResult> EventStore::append(std::string stream, ExpectedVersion expe
 std::uint64_t EventStore::head() const { return head_.get(); }
 
 void EventStore::release(std::uint64_t position) {
-  if (releases_held()) head_.advance(std::min(position, durable_.get()));
+  if (!releases_held()) return;
+  {
+    std::lock_guard lock(release_mutex_);
+    release_target_ = std::max(release_target_, position);
+  }
+  advance_released();
+}
+
+void EventStore::advance_released() {
+  std::uint64_t to = 0;
+  {
+    std::lock_guard lock(release_mutex_);
+    to = std::min(release_target_, durable_.get());
+  }
+  head_.advance(to);
 }
 
 bool EventStore::has_room(std::size_t events) const { return !writer_ || writer_->has_room(events); }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,8 +118,9 @@ class EventStore {
   // held, held for good. REQUIRES: called before any append it should hold back.
   void hold_releases() { held_.store(true, std::memory_order_release); }
   bool releases_held() const { return held_.load(std::memory_order_acquire); }
-  // Moves head() to position (never past durable_head(), never backwards); listeners of
-  // committed() run on this thread. Does nothing unless releases are held.
+  // Moves head() to position, never backwards; past durable_head() only once that is
+  // durable (the writer's commit then moves it). Listeners of committed() run on the
+  // thread that moves it. Does nothing unless releases are held.
   void release(std::uint64_t position);
 
   // ---- Copies ----------------------------------------------------------------------
@@ -175,9 +177,16 @@ class EventStore {
  private:
   EventStore() = default;
 
+  // head_ follows min(release target, durable head) while releases are held; both
+  // release() and the writer's commit move it, under release_mutex_, so neither a
+  // release that asks past the durable head nor a commit after it is missed.
+  void advance_released();
+
   Watermark head_;     // released
   Watermark durable_;  // committed and synced
   std::atomic<bool> held_{false};
+  std::mutex release_mutex_;
+  std::uint64_t release_target_ = 0;  // guarded by release_mutex_
   std::unique_ptr<LogDb> db_;
   std::unique_ptr<Writer> writer_;
 };

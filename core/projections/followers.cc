@@ -1,5 +1,6 @@
 #include "core/projections/followers.h"
 
+#include <algorithm>
 #include <future>
 
 namespace mailbox::projections {
@@ -74,11 +75,12 @@ void Followers::chain(const View* view, std::size_t stage, std::uint64_t target,
                       Done done) {
   if (stage == view->feeders.size()) return waiters_.wait(view->host->position(), target, left(deadline), std::move(done));
   waiters_.wait(view->feeders[stage]->state().position(), target, left(deadline),
-                [this, view, stage, deadline, done = std::move(done)](bool reached) mutable {
+                [this, view, stage, target, deadline, done = std::move(done)](bool reached) mutable {
                   if (!reached) return done(false);
-                  // The feeder has handled target: what it derived is at or below the
-                  // durable head as of now (and shown once released, in sync mode).
-                  chain(view, stage + 1, log_.durable_head(), deadline, std::move(done));
+                  // The feeder has handled target: what it derived is at or below
+                  // the last position it committed (not later writes of others).
+                  chain(view, stage + 1, std::max(target, view->feeders[stage]->derived_upto()), deadline,
+                        std::move(done));
                 });
 }
 

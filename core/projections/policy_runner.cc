@@ -1,5 +1,6 @@
 #include "core/projections/policy_runner.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/projections/jitter.h"
@@ -23,6 +24,7 @@ Status PolicyRunner::start() {
   auto cp = log_.checkpoint(policy_.name());
   if (!cp) return std::unexpected(cp.error());
   state_.position().advance(cp->value_or(0));
+  derived_upto_.store(std::max(derived_upto_.load(), log_.durable_head()), std::memory_order_release);
   state_.clear_error();
   stopping_ = false;
   finished_ = false;
@@ -79,6 +81,9 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
     txn.checkpoints.push_back({std::string(policy_.name()), handled});
     auto committed = log_.commit(std::move(txn));
     if (!committed) return std::unexpected(committed.error());
+    std::uint64_t last = derived_upto_.load(std::memory_order_relaxed);
+    for (const auto& s : committed->streams) last = std::max(last, s.last_position);
+    derived_upto_.store(last, std::memory_order_release);
   }
   Step out{handled, false, std::nullopt};
   if (answered < wanted.size()) {
@@ -96,6 +101,8 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
 }
 
 void PolicyRunner::lead() {
+  // What it followed was derived elsewhere, at or below the log's head as of now.
+  derived_upto_.store(std::max(derived_upto_.load(), log_.durable_head()), std::memory_order_release);
   following_ = false;
   log_.committed().wake_all();
 }

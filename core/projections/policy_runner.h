@@ -47,6 +47,12 @@ class PolicyRunner {
   std::string_view name() const { return policy_.name(); }
   const Policy& policy() const { return policy_; }
   std::uint64_t position() const { return state_.position().get(); }
+  // Every event derived from what position() covers is at or below this log position:
+  // the last the runner committed (at least the durable head when it started); on a
+  // runner that follows its checkpoint, the log's durable head.
+  std::uint64_t derived_upto() const {
+    return following_ ? log_.durable_head() : derived_upto_.load(std::memory_order_acquire);
+  }
   // How many times react() answered unavailable (retries).
   std::uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
 
@@ -67,7 +73,8 @@ class PolicyRunner {
   eventstore::EventStore& log_;
   Policy& policy_;
   const PolicyOptions options_;
-  std::atomic<bool> following_;  // follows its checkpoint instead of reacting (until lead())
+  std::atomic<bool> following_;
+  std::atomic<std::uint64_t> derived_upto_{0};  // follows its checkpoint instead of reacting (until lead())
   FollowerState state_;
   std::mutex control_mutex_;  // orders start() and stop() calls; guards thread_
   std::atomic<bool> stopping_{false};

@@ -192,3 +192,27 @@ TEST_CASE("a replica whose log is another's is refused at start and cut nowhere"
   again.stop();
   writer->stop();
 }
+
+TEST_CASE("a writer restarted with --follow before anyone took over keeps its unshipped tail and is told to ship it") {
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"));
+  auto writer = start_writer(dir.sub("w"), nats.url());
+  REQUIRE(send_message(writer->port, "01011112222", "01033334444", "shipped").first == 201);
+  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  nats.stop();
+  REQUIRE(send_message(writer->port, "01011112222", "01033334444", "not shipped").first == 201);
+  REQUIRE(eventually([&] { return count_events(writer->port, "Alarmed") == 4; }, 30s));
+  const std::uint64_t head = head_of(writer->port);
+  writer->stop();
+  nats.start();
+
+  ChildProcess refused(MAILBOXD_PATH, {"--data", dir.sub("w"), "--follow", nats.url(), "--listen", "127.0.0.1:0"});
+  const auto r = refused.wait(std::chrono::seconds(30));
+  CHECK(r.exit_code != 0);
+  CHECK_MESSAGE(r.err.find("no other writer has taken over: restart it as the writer") != std::string::npos, r.err << r.out);
+  auto again = start_writer(dir.sub("w"), nats.url());
+  CHECK(head_of(again->port) >= head);
+  REQUIRE(eventually([&] { return metric(again->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  CHECK(count_events(again->port, "Sent") == 2);
+  again->stop();
+}

@@ -156,6 +156,15 @@ Result<std::optional<std::uint64_t>> LogDb::checkpoint(std::string_view name) co
   return v;
 }
 
+Result<std::uint64_t> LogDb::max_checkpoint() const {
+  std::uint64_t highest = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(rocksdb::ReadOptions(), checkpoints()));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    if (auto v = keys::decode_u64(std::string_view(it->value().data(), it->value().size()))) highest = std::max(highest, *v);
+  if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading the checkpoints"));
+  return highest;
+}
+
 Status LogDb::scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_count,
                        const std::function<bool(RecordedEvent&&)>& visit) const {
   if (from == 0) from = 1;

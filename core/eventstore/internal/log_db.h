@@ -54,6 +54,8 @@ class LogDb {
   // returned for it). Errors: corruption when none there carries it.
   Result<RecordedEvent> event_with_id(const EventId& id, const AppendResult& stored) const;
   Result<std::optional<std::uint64_t>> checkpoint(std::string_view name) const;
+  // The highest position any checkpoint names (0: none).
+  Result<std::uint64_t> max_checkpoint() const;
 
   // Calls visit for each event with from <= position <= upto, in order, at most max_count
   // times; stops early when visit returns false.
