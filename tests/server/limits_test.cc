@@ -75,7 +75,7 @@ TEST_CASE("out of descriptors, mailboxd backs off instead of spinning, and serve
   auto m = testing::start_mailboxd("/bin/sh", {"-c", "ulimit -n 256 && exec \"$0\" \"$@\"", MAILBOXD_PATH, "--data",
                                                data.str(), "--max-open-files", "32", "--max-connections", "150"});
   const pid_t pid = m.process->pid();
-  REQUIRE(sends_work(m.port));
+  REQUIRE(eventually([&] { return sends_work(m.port); }, 10s));  // ready once caught up at start
 
   // A thousand connection attempts within the limits: the ones past 150 are refused.
   {
