@@ -95,7 +95,8 @@ void Api::get_ready(const Call&, Answer answer) {
   const app::EngineStatus status = engine_.status();
   app::Health health = app::health_of(status);
   if (draining_) health = {"shutting_down", "the server is shutting down"};
-  else if (!ready_) health = {"starting", "catching up with the log"};
+  // A problem the engine names (fenced, a full disk, ...) says more than "starting".
+  else if (!ready_ && health.ok()) health = {"starting", "catching up with the log"};
   app::JsonWriter w;
   w.begin_object();
   w.field("ready", health.ok());

@@ -24,7 +24,9 @@ Status PolicyRunner::start() {
   auto cp = log_.checkpoint(policy_.name());
   if (!cp) return std::unexpected(cp.error());
   state_.position().advance(cp->value_or(0));
-  derived_upto_.store(std::max(derived_upto_.load(), log_.durable_head()), std::memory_order_release);
+  // What earlier processes derived from the released log; more, unreleased (sync
+  // replication), shows once released and is not waited for.
+  derived_upto_.store(std::max(derived_upto_.load(), log_.head()), std::memory_order_release);
   state_.clear_error();
   stopping_ = false;
   finished_ = false;

@@ -48,7 +48,7 @@ class PolicyRunner {
   const Policy& policy() const { return policy_; }
   std::uint64_t position() const { return state_.position().get(); }
   // Every event derived from what position() covers is at or below this log position:
-  // the last the runner committed (at least the durable head when it started); on a
+  // the last the runner committed (at least the log's head when it started); on a
   // runner that follows its checkpoint, the log's durable head.
   std::uint64_t derived_upto() const {
     return following_ ? log_.durable_head() : derived_upto_.load(std::memory_order_acquire);

@@ -191,8 +191,22 @@ TEST_CASE("sync mode on R3: a NATS server and then the writer lost under load, a
     for (const auto& [key, ids] : alarm_ids) CHECK_MESSAGE(ids == alarmed[key], key);
   }
 
-  // The old writer back as a replica: whatever it held past the stream is cut, and its
-  // log ends up the new writer's.
+  // The old writer comes back as it was: fenced, it takes no send.
+  {
+    auto fenced = start_writer(dir.sub("w"), cluster.urls(), sync);
+    const bool is_fenced = eventually([&] {
+      return http_call(fenced->port, "GET", "/readyz").body.find(R"("code":"fenced")") != std::string::npos;
+    }, 30s);
+    if (!is_fenced) {
+      const auto ready = http_call(fenced->port, "GET", "/readyz").body;
+      const auto output = fenced->stop(false);
+      FAIL("the old writer was not fenced: /readyz " << ready << "\n" << output.substr(output.size() > 4000 ? output.size() - 4000 : 0));
+    }
+    CHECK(keyed_send(fenced->port, "after-fencing", "01033334444", "refused").status == 503);
+    fenced->stop();
+  }
+  // Then as a replica: whatever it held past the stream is cut, and its log ends up the
+  // new writer's.
   auto old = start_replica(dir.sub("w"), cluster.urls(), {"--replicate-mode", "sync"});
   // What it cut was never acknowledged (sync mode): every 201 is in the new writer's log.
   MESSAGE("the old writer cut " << metric(old->port, "mailbox_replication_cut_events") << " events");
