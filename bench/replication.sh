@@ -28,7 +28,8 @@ port=18196
 rows=()
 
 metric() {  # metric PORT NAME -> its value
-  curl -fs "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 ~ "^"n"({|$)" { print $2; exit }'
+  # awk reads it all: an early exit would end curl with SIGPIPE, and pipefail the script.
+  curl -fs "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 ~ "^"n"({|$)" && !found { print $2; found = 1 }'
 }
 
 # nats N: starts N nats-servers (a cluster when N > 1); prints the client URLs, comma-separated.
@@ -133,7 +134,8 @@ done
 
 echo "replication: sync mode, an R3 stream (${seconds}s of sends)..." >&2
 urls=$(nats 3)
-sends "r3-sync" --replicate "$urls" --replicate-replicas 3 --replicate-mode sync
+# A stream of its own: the R3 run above left its writer's log in MAILBOX.
+sends "r3-sync" --replicate "$urls" --replicate-replicas 3 --replicate-mode sync --replicate-stream SYNC
 stop_nats
 rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, --replicate-mode sync to R3\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"not replicated\", \"ratio\": $(ratio "$ok" "$base_ok" $((errors + base_errors)))}")
 rows+=("{\"benchmark\": \"replication\", \"metric\": \"sync R3: p99 latency\", \"value\": $p99, \"unit\": \"us\", \"errors\": null, \"reference\": \"not replicated: p99 latency\", \"ratio\": $(ratio "$p99" "$base_p99" 0)}")
