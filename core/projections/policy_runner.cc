@@ -8,6 +8,11 @@
 
 namespace mailbox::projections {
 
+namespace {
+// How often a policy whose commit a failing log refused looks whether it works again.
+constexpr std::chrono::milliseconds kRecoveryPoll{50};
+}  // namespace
+
 using eventstore::Code;
 
 PolicyRunner::PolicyRunner(eventstore::EventStore& log, Policy& policy, PolicyOptions options)
@@ -143,7 +148,18 @@ void PolicyRunner::run() {
     if (!next) {
       if (next.error().code == Code::unavailable) {  // the log refused the commit: retry later
         retries_.fetch_add(1, std::memory_order_relaxed);
-        sleep_for(backoff);
+        if (log_.failure()) {
+          // The log refuses writes (a full disk): look again every kRecoveryPoll, and go
+          // on as soon as it takes them again rather than at the end of the backoff.
+          const auto until = std::chrono::steady_clock::now() + backoff;
+          while (!stopping_ && log_.failure() && std::chrono::steady_clock::now() < until) sleep_for(kRecoveryPoll);
+          if (!log_.failure()) {
+            backoff = options_.first_retry;
+            continue;
+          }
+        } else {
+          sleep_for(backoff);
+        }
         backoff = std::min(backoff * 2, options_.max_retry);
         continue;
       }
