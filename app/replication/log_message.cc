@@ -106,4 +106,17 @@ app::Result<LogMessage> decode_message(const std::map<std::string, std::string>&
   return out;
 }
 
+app::Result<std::uint64_t> first_sequence_reaching(
+    std::uint64_t first, std::uint64_t last, std::uint64_t position,
+    const std::function<app::Result<MessageRange>(std::uint64_t sequence)>& range_at) {
+  while (first < last) {
+    const std::uint64_t mid = first + (last - first) / 2;
+    auto r = range_at(mid);
+    if (!r) return std::unexpected(r.error());
+    if (r->last >= position) last = mid;
+    else first = mid + 1;
+  }
+  return first;
+}
+
 }  // namespace mailbox::replication

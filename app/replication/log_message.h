@@ -3,6 +3,7 @@
 // that shipped it, as a body (log_message.fbs) and headers (docs/replication.md).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -36,5 +37,11 @@ struct MessageRange {
   std::uint64_t first = 0, last = 0, epoch = 0;
 };
 app::Result<MessageRange> range_of(const std::map<std::string, std::string>& headers);
+// The first sequence in [first, last] whose message's last position is at or past
+// `position` (messages are in position order), by bisection over range_at(sequence);
+// `last` when none is. Errors: range_at's.
+app::Result<std::uint64_t> first_sequence_reaching(
+    std::uint64_t first, std::uint64_t last, std::uint64_t position,
+    const std::function<app::Result<MessageRange>(std::uint64_t sequence)>& range_at);
 
 }  // namespace mailbox::replication

@@ -137,22 +137,17 @@ app::Status Replica::subscribe() {
                            "the writer (docs/operations.md)");
     // The first message that holds the head (to check it) or, for an empty log, the first.
     const std::uint64_t want = std::max<std::uint64_t>(head, 1);
-    std::uint64_t lo = (*state)->first_sequence, hi = (*state)->last_sequence;
-    auto last = range_at(hi);
+    auto last = range_at((*state)->last_sequence);
     if (!last) return std::unexpected(last.error());
     if (last->last < head)
       return app::fail(Code::failed_precondition, "this log's head " + std::to_string(head) + " is past stream " +
                                                       options_.stream + "'s last position " +
                                                       std::to_string(last->last) +
                                                       ": it holds events the stream never had (restart mailboxd with "
-                                                      "NATS reachable: at start a replica cuts them)");
-    while (lo < hi) {
-      const std::uint64_t mid = lo + (hi - lo) / 2;
-      auto r = range_at(mid);
-      if (!r) return std::unexpected(r.error());
-      if (r->last >= want) hi = mid;
-      else lo = mid + 1;
-    }
+                                                      "NATS reachable: at start a replica says what to do with them)");
+    auto holding = first_sequence_reaching((*state)->first_sequence, (*state)->last_sequence, want, range_at);
+    if (!holding) return std::unexpected(holding.error());
+    const std::uint64_t lo = *holding;
     from = lo;
     if (head > 0) {
       auto m = link_->message(options_.stream, lo);
@@ -168,7 +163,7 @@ app::Status Replica::subscribe() {
         return app::fail(Code::failed_precondition, "the event at position " + std::to_string(head) +
                                                         " differs from stream " + options_.stream +
                                                         "'s: this log is not a copy of it (restart mailboxd with NATS "
-                                                        "reachable: at start a replica cuts the tail the stream lacks)");
+                                                        "reachable: at start a replica cuts a fenced writer's tail, or says why not)");
       if (theirs.last() == head) from = lo + 1;
     }
   }

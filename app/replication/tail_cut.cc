@@ -28,15 +28,10 @@ class StreamReader {
   }
   // The envelope at position (which the stream holds: first <= position <= last).
   app::Result<std::string> envelope(std::uint64_t position) {
-    std::uint64_t lo = state_.first_sequence, hi = state_.last_sequence;
-    while (lo < hi) {
-      const std::uint64_t mid = lo + (hi - lo) / 2;
-      auto r = range(mid);
-      if (!r) return std::unexpected(r.error());
-      if (r->last >= position) hi = mid;
-      else lo = mid + 1;
-    }
-    auto m = fetch(lo);
+    auto holding = first_sequence_reaching(state_.first_sequence, state_.last_sequence, position,
+                                           [this](std::uint64_t seq) { return range(seq); });
+    if (!holding) return std::unexpected(holding.error());
+    auto m = fetch(*holding);
     if (!m) return std::unexpected(m.error());
     const auto& segment = (*m)->segment;
     if (position < segment.first || position > segment.last())
