@@ -121,7 +121,7 @@ commands::Confirmation Engine::confirmation() {
   // A replica promoted to writer holds releases from then on; until then its commands
   // are refused before they write.
   return commands::Confirmation(
-      [this, timeout = r.ack_timeout](std::uint64_t position, commands::Confirmation::Released released) {
+      [this](std::uint64_t position, std::chrono::milliseconds timeout, commands::Confirmation::Released released) {
         followers_.when_logged(position, timeout, std::move(released));
       },
       r.ack_timeout);

@@ -24,7 +24,7 @@ class Confirmation {
   using Released = std::function<void(bool released)>;
   // Calls released(true) once the log's head reaches position, released(false) when
   // the timeout passes first or waits are cancelled; never blocks.
-  using Wait = std::function<void(std::uint64_t position, Released released)>;
+  using Wait = std::function<void(std::uint64_t position, std::chrono::milliseconds timeout, Released released)>;
 
   Confirmation() = default;  // confirms at once (no replication, or asynchronous)
   Confirmation(Wait wait, std::chrono::milliseconds timeout) : wait_(std::move(wait)), timeout_(timeout) {}
@@ -41,7 +41,7 @@ class Confirmation {
       if (!r) return done(std::move(r));
       const std::uint64_t position = position_of(*r);
       auto held = std::make_shared<app::Result<T>>(std::move(r));
-      wait(position, [held, done = std::move(done), position, timeout](bool released) {
+      wait(position, timeout, [held, done = std::move(done), position, timeout](bool released) {
         if (released) done(std::move(*held));
         else done(std::unexpected(outcome_unknown(position, timeout)));
       });
