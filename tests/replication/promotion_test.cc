@@ -33,7 +33,7 @@ TEST_CASE("a replica of a lost writer is promoted: it takes sends, its policies 
   }
   // Shipped with the policies' events and checkpoints, then the writer's machine is lost.
   REQUIRE(mailbox_at(writer->port, "01033334444", last).header("x-stale").empty());
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  REQUIRE(all_shipped(writer->port, 30s));
   const std::uint64_t writer_head = head_of(writer->port);
   writer->kill();
   REQUIRE_MESSAGE(eventually([&] { return head_of(a->port) == writer_head; }, 30s), "replica a did not catch up");
@@ -93,7 +93,7 @@ TEST_CASE("a writer that another has fenced exits with code 3 under --exit-when-
   NatsServer nats(dir.sub("nats"));
   auto writer = start_writer(dir.sub("w"), nats.url());
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "first").first == 201);
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  REQUIRE(all_shipped(writer->port, 30s));
   auto other = start_writer(dir.sub("other"), nats.url(), {"--exit-when-fenced"});
   CHECK(other->wait_exit(30s) == 3);
   writer->stop();
@@ -121,7 +121,7 @@ TEST_CASE("a fenced writer restarted with --follow cuts the tail the stream neve
     last = sent.position;
   }
   REQUIRE(mailbox_at(writer->port, "01033334444", last).header("x-stale").empty());
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  REQUIRE(all_shipped(writer->port, 30s));
   const std::uint64_t shipped = head_of(writer->port);
   REQUIRE_MESSAGE(eventually([&] { return head_of(a->port) == shipped; }, 30s), "replica a did not catch up");
 
@@ -174,7 +174,7 @@ TEST_CASE("a replica whose log is another's is refused at start and cut nowhere"
   NatsServer nats(dir.sub("nats"));
   auto writer = start_writer(dir.sub("w"), nats.url());
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "on the stream").first == 201);
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  REQUIRE(all_shipped(writer->port, 30s));
   // Another log, never shipped to this stream.
   Node other(start_mailboxd(MAILBOXD_PATH, {"--data", dir.sub("other")}));
   for (int i = 0; i < 3; ++i)
@@ -198,7 +198,7 @@ TEST_CASE("a writer restarted with --follow before anyone took over keeps its un
   NatsServer nats(dir.sub("nats"));
   auto writer = start_writer(dir.sub("w"), nats.url());
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "shipped").first == 201);
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  REQUIRE(all_shipped(writer->port, 30s));
   nats.stop();
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "not shipped").first == 201);
   REQUIRE(eventually([&] { return count_events(writer->port, "Alarmed") == 4; }, 30s));
@@ -212,7 +212,7 @@ TEST_CASE("a writer restarted with --follow before anyone took over keeps its un
   CHECK_MESSAGE(r.err.find("no other writer has taken over: restart it as the writer") != std::string::npos, r.err << r.out);
   auto again = start_writer(dir.sub("w"), nats.url());
   CHECK(head_of(again->port) >= head);
-  REQUIRE(eventually([&] { return metric(again->port, "mailbox_replication_lag_events") == 0; }, 30s));
+  REQUIRE(all_shipped(again->port, 30s));
   CHECK(count_events(again->port, "Sent") == 2);
   again->stop();
 }

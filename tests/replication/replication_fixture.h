@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mailboxd_process.h"
 #include "tests/support/nats_server.h"
@@ -59,6 +60,15 @@ struct Sent {
   std::uint64_t position = 0;
 };
 
+// The id and position of a 201's body (empty and 0 where missing).
+inline Sent sent_of(const std::string& body) {
+  Sent sent;
+  std::smatch m;
+  if (std::regex_search(body, m, std::regex(R"re("id":"([^"]+)")re"))) sent.id = m[1];
+  if (std::regex_search(body, m, std::regex(R"re("position":(\d+))re"))) sent.position = std::stoull(m[1]);
+  return sent;
+}
+
 // POST /mobiles; status 0 when the connection failed.
 inline std::pair<int, Sent> send_message(std::uint16_t port, const std::string& sender, const std::string& receiver,
                                         const std::string& text) {
@@ -66,11 +76,7 @@ inline std::pair<int, Sent> send_message(std::uint16_t port, const std::string& 
     auto r = http_call(port, "POST", "/mobiles",
                        R"({"user":")" + sender + R"(","receiver":")" + receiver + R"(","text":")" + text + R"("})",
                        {{"Content-Type", "application/json"}});
-    Sent sent;
-    std::smatch m;
-    if (std::regex_search(r.body, m, std::regex(R"re("id":"([^"]+)")re"))) sent.id = m[1];
-    if (std::regex_search(r.body, m, std::regex(R"re("position":(\d+))re"))) sent.position = std::stoull(m[1]);
-    return {r.status, sent};
+    return {r.status, sent_of(r.body)};
   } catch (const std::exception&) {
     return {0, {}};
   }
@@ -97,21 +103,40 @@ inline double metric(std::uint16_t port, const std::string& name) {
   return -1;
 }
 
-// How many events of `type` the log of the server on `port` holds (GET /events).
-inline int count_events(std::uint16_t port, const std::string& type) {
-  int n = 0;
+// One event of a server's log as GET /events shows it.
+struct LoggedEvent {
+  std::uint64_t position = 0;
+  std::string type;
+  std::string data;  // the fields of its "data" object, as JSON text without the braces
+};
+
+// Every event of the log of the server on `port`, in order (GET /events, page by page).
+inline std::vector<LoggedEvent> log_of(std::uint16_t port) {
+  std::vector<LoggedEvent> out;
+  const std::regex item(R"re(\{"position":(\d+)[^{}]*?"type":"([A-Za-z]+)"([^{}]*?\{([^{}]*)\})?)re");
   for (std::uint64_t from = 1;;) {
     auto r = http_call(port, "GET", "/events?from=" + std::to_string(from) + "&limit=1000");
     REQUIRE(r.status == 200);
-    const std::regex item(R"re("position":(\d+)[^{}]*?"type":"([A-Za-z]+)")re");
-    int items = 0;
+    std::size_t items = 0;
     for (std::sregex_iterator it(r.body.begin(), r.body.end(), item), end; it != end; ++it) {
       ++items;
-      from = std::stoull((*it)[1]) + 1;
-      if ((*it)[2] == type) ++n;
+      out.push_back({std::stoull((*it)[1]), (*it)[2], (*it)[4]});
+      from = out.back().position + 1;
     }
-    if (items == 0) return n;
+    if (items == 0) return out;
   }
+}
+
+// How many events of `type` the log of the server on `port` holds.
+inline int count_events(std::uint16_t port, const std::string& type) {
+  int n = 0;
+  for (const auto& e : log_of(port)) n += e.type == type ? 1 : 0;
+  return n;
+}
+
+// Whether the writer on `port` has shipped everything it committed, within bound.
+inline bool all_shipped(std::uint16_t port, std::chrono::milliseconds bound = std::chrono::seconds(10)) {
+  return eventually([&] { return metric(port, "mailbox_replication_lag_events") == 0; }, bound);
 }
 
 inline std::uint64_t head_of(std::uint16_t port) {

@@ -146,7 +146,7 @@ TEST_CASE("a NATS server restarted and JetStream down under load: sends go on, n
   REQUIRE(load.acknowledged.size() > 10);
 
   const double head = metric(writer->port, "mailbox_log_head_position");
-  if (!eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }, 30s)) {
+  if (!all_shipped(writer->port, 30s)) {
     auto metrics = http_call(writer->port, "GET", "/metrics").body;
     FAIL("the backlog did not ship: " << metrics.substr(metrics.find("mailbox_replication")) << writer->stop(false));
   }
@@ -197,7 +197,7 @@ TEST_CASE("a second writer on the same stream is fenced: it ships nothing and sa
   NatsServer nats(dir.sub("nats"));
   auto writer = start_writer(dir.sub("w"), nats.url());
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "first").first == 201);
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }));
+  REQUIRE(all_shipped(writer->port));
   auto other = start_writer(dir.sub("other"), nats.url());
   REQUIRE(eventually([&] { return http_call(other->port, "GET", "/readyz").body.find(R"("code":"fenced")") != std::string::npos; }));
   CHECK(metric(other->port, "mailbox_replication_fenced") == 1);
@@ -206,7 +206,7 @@ TEST_CASE("a second writer on the same stream is fenced: it ships nothing and sa
   writer->stop();
   writer = start_writer(dir.sub("w"), nats.url());
   REQUIRE(send_message(writer->port, "01011112222", "01033334444", "second").first == 201);
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }));
+  REQUIRE(all_shipped(writer->port));
   CHECK(metric(writer->port, "mailbox_replication_epoch") == 2);
   CHECK(metric(writer->port, "mailbox_replication_fenced") == 0);
   other->stop();
@@ -218,7 +218,7 @@ TEST_CASE("a replica whose next position has left the stream refuses to start, s
   NatsServer nats(dir.sub("nats"));
   auto writer = start_writer(dir.sub("w"), nats.url(), {"--replicate-max-bytes", "20000"});
   for (int i = 0; i < 60; ++i) REQUIRE(send_message(writer->port, "01011112222", "01033334444", "m").first == 201);
-  REQUIRE(eventually([&] { return metric(writer->port, "mailbox_replication_lag_events") == 0; }));
+  REQUIRE(all_shipped(writer->port));
   ChildProcess replica(MAILBOXD_PATH, {"--data", dir.sub("r"), "--follow", nats.url(), "--listen", "127.0.0.1:0"});
   auto out = replica.wait(20s);
   CHECK(out.exit_code == 1);

@@ -17,9 +17,9 @@ using namespace std::chrono_literals;
 namespace {
 
 std::uint64_t position_in(const std::string& body) {
-  std::smatch m;
-  REQUIRE_MESSAGE(std::regex_search(body, m, std::regex(R"re("position":(\d+))re")), body);
-  return std::stoull(m[1]);
+  const std::uint64_t position = sent_of(body).position;
+  REQUIRE_MESSAGE(position != 0, body);
+  return position;
 }
 
 // Whether the receiver's mailbox lists a message with this text (no wait).
