@@ -19,11 +19,16 @@ export class Compose {
     this.status = byId('compose-status');
     this.draft = null;  // { key, receiver, text } of the last attempt
     this.inFlight = false;
+    // After a stored send the emptied form cannot be sent until it changes: the second
+    // click of a double click that lands after the answer would otherwise send an empty
+    // form and replace "Sent to" with a 422 next to "To".
+    this.button.disabled = false;
     this.onSubmit = (event) => {
       event.preventDefault();
       this.send();
     };
     this.onInput = (event) => {
+      if (!this.inFlight) this.button.disabled = false;
       this.clearError(event.target.id);
       this.count();
     };
@@ -38,6 +43,7 @@ export class Compose {
     this.form.reset();
     for (const id of Object.values(FIELDS)) this.clearError(id);
     this.status.textContent = '';
+    this.button.disabled = false;
     this.count();
   }
 
@@ -50,7 +56,7 @@ export class Compose {
   }
 
   async send() {
-    if (this.inFlight) return;
+    if (this.inFlight || this.button.disabled) return;
     const receiver = byId('to').value.trim();
     const text = byId('text').value;
     if (!this.draft || this.draft.receiver !== receiver || this.draft.text !== text) {
@@ -60,6 +66,7 @@ export class Compose {
     this.button.disabled = true;
     this.status.textContent = t('sending');
     for (const id of Object.values(FIELDS)) this.clearError(id);
+    let stored = false;
     try {
       const answer = await this.api.post('/mobiles', { user: this.phone, receiver, text },
         { 'Idempotency-Key': this.draft.key });
@@ -67,6 +74,7 @@ export class Compose {
       this.form.reset();
       this.count();
       this.status.textContent = t('sentTo', { phone: answer.receiver });
+      stored = true;
       this.sent(answer);
     } catch (problem) {
       this.status.textContent = '';
@@ -75,7 +83,7 @@ export class Compose {
       else this.failed(problem);
     } finally {
       this.inFlight = false;
-      this.button.disabled = false;
+      this.button.disabled = stored;
     }
   }
 

@@ -109,6 +109,16 @@ describe('the web inbox in open mode', () => {
     a.on('requestfailed', done);
     await send(a, B, 'only once, please', { dblclick: true });
     await until('every send the page began has been answered', () => inFlight === 0 || { seen: inFlight });
+    // A click that lands after the answer (a slow double click) finds the emptied form
+    // unsendable: no request, and the page still says the message was sent.
+    const button = a.getByRole('button', { name: 'Send', exact: true });
+    assert.equal(await button.isDisabled(), true, 'Send waits for a change after a stored send');
+    await button.click({ force: true });
+    await a.getByLabel('To', { exact: true }).press('Enter');
+    assert.equal(inFlight, 0, 'an emptied form sends nothing');
+    assert.equal(await panel(a, 'Compose').getByRole('status').innerText(), `Sent to ${B}.`);
+    await a.getByLabel('Message', { exact: true }).fill('a new one');
+    assert.equal(await button.isDisabled(), false, 'typing makes the form sendable again');
     const stored = await storedMessages();
     assert.equal(stored.length, 1, `stored: ${JSON.stringify(stored)}`);
     assert.equal(stored[0].text, 'only once, please');
