@@ -10,7 +10,6 @@
 //   append [--seconds S] [--dir DIR] [--json FILE]
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,12 +23,14 @@
 #include <string>
 
 #include "bench/args.h"
+#include "bench/cpu_time.h"
 #include "bench/report.h"
 #include "core/eventstore/event_store.h"
 
 namespace es = mailbox::eventstore;
 using Clock = std::chrono::steady_clock;
 using mailbox::bench::percentile;
+using mailbox::bench::process_cpu_us;
 using mailbox::bench::Report;
 using mailbox::bench::Row;
 
@@ -51,15 +52,6 @@ std::string fresh_dir(const std::string& root, const std::string& name) {
   auto path = std::filesystem::path(root) / name;
   std::filesystem::remove_all(path);
   return path.string();
-}
-
-// CPU time (user and system) of the whole process so far, every thread, RocksDB's
-// background threads included, in microseconds.
-double process_cpu_us() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 struct Ceiling {

@@ -1,6 +1,8 @@
 // rebuild: rebuilds the readmails and alarm views from a log of mixed mailbox events
 // (Sent, Saved, Alarmed, Read; ~200-byte payloads), beside a raw RocksDB forward scan
-// of the same log in the same run (the rebuild ceiling).
+// of the same log in the same run (the rebuild ceiling). Each rate comes with the
+// process's CPU time per event of the log (every thread's, RocksDB's included), beside
+// the raw scan's: what a change costs or saves, however busy the machine is.
 //
 //   rebuild [--events N] [--dir DIR] [--json FILE]
 #include <rocksdb/db.h>
@@ -16,6 +18,7 @@
 #include "app/queries/alarms_projection.h"
 #include "app/queries/readmails_projection.h"
 #include "bench/args.h"
+#include "bench/cpu_time.h"
 #include "bench/mailbox_log.h"
 #include "bench/report.h"
 #include "core/eventstore/event_store.h"
@@ -24,6 +27,7 @@
 
 namespace es = mailbox::eventstore;
 using Clock = std::chrono::steady_clock;
+using mailbox::bench::process_cpu_us;
 using mailbox::bench::Report;
 
 namespace {
@@ -99,8 +103,17 @@ int main(int argc, char** argv) {
   Report report;
   std::uint64_t scanned = 0;
   std::fprintf(stderr, "rebuild: raw scan...\n");
+  double cpu_before = process_cpu_us();
   const double raw = raw_scan(log_path, scanned);
+  const double raw_cpu = (process_cpu_us() - cpu_before) / static_cast<double>(scanned);
   report.add({"rebuild", "rocksdb forward scan of the log", raw, "events/s", "", std::nullopt});
+  report.add({"rebuild", "rocksdb forward scan of the log: CPU per event", raw_cpu, "us", "", std::nullopt});
+  // CPU per event of the log since cpu_before, beside the raw scan's.
+  auto add_cpu = [&](const std::string& what) {
+    const double per_event = (process_cpu_us() - cpu_before) / static_cast<double>(scanned);
+    report.add({"rebuild", what + ": CPU per event", per_event, "us",
+                "rocksdb forward scan of the log: CPU per event", per_event / raw_cpu});
+  };
 
   auto log = es::EventStore::open(log_path);
   if (!log) die(log.error().message);
@@ -113,6 +126,7 @@ int main(int argc, char** argv) {
        {static_cast<mailbox::projections::Projection*>(&readmails), static_cast<mailbox::projections::Projection*>(&alarms)}) {
     std::fprintf(stderr, "rebuild: %s view...\n", std::string(p->name()).c_str());
     const auto start = Clock::now();
+    cpu_before = process_cpu_us();
     auto r = mailbox::projections::rebuild_offline(**log, **views, *p);
     if (!r) die(r.error().message);
     const double seconds = seconds_since(start);
@@ -120,6 +134,7 @@ int main(int argc, char** argv) {
     const double rate = static_cast<double>(r->position) / seconds;
     report.add({"rebuild", std::string(p->name()) + " view", rate, "events/s", "rocksdb forward scan of the log",
                 rate / raw});
+    add_cpu(std::string(p->name()) + " view");
   }
   const double one_after_other = static_cast<double>(scanned) / total_seconds;
   report.add({"rebuild", "both views, one after the other", one_after_other, "events/s",
@@ -128,6 +143,7 @@ int main(int argc, char** argv) {
   // Both views at once, one thread each (as mailbox-replay rebuild --view all does).
   std::fprintf(stderr, "rebuild: both views in parallel...\n");
   const auto start = Clock::now();
+  cpu_before = process_cpu_us();
   std::vector<std::thread> threads;
   for (mailbox::projections::Projection* p :
        {static_cast<mailbox::projections::Projection*>(&readmails), static_cast<mailbox::projections::Projection*>(&alarms)})
@@ -138,6 +154,7 @@ int main(int argc, char** argv) {
   const double parallel = static_cast<double>(scanned) / seconds_since(start);
   report.add({"rebuild", "both views, in parallel", parallel, "events/s", "rocksdb forward scan of the log",
               parallel / raw});
+  add_cpu("both views, in parallel");
   report.add({"rebuild", "log size", static_cast<double>(scanned), "events", "", std::nullopt});
   log->reset();
   views->reset();
