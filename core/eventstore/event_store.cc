@@ -154,6 +154,11 @@ Status EventStore::scan_log(std::uint64_t from, std::size_t max_count,
   return db_->scan_log(from, head(), max_count, visit);
 }
 
+Result<std::uint64_t> EventStore::scan_log(std::uint64_t from, std::size_t max_count, const TypeFilter& wanted,
+                                           const std::function<bool(RecordedEvent&&)>& visit) const {
+  return db_->scan_log(from, head(), max_count, wanted, visit);
+}
+
 Result<std::vector<RecordedEvent>> EventStore::read_log(std::uint64_t from, std::size_t max_count) const {
   std::vector<RecordedEvent> events;
   auto s = scan_log(from, max_count, [&](RecordedEvent&& e) {

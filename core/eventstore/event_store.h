@@ -88,6 +88,12 @@ class EventStore {
   // Visits events with position >= from in order, up to max_count, while visit returns true.
   Status scan_log(std::uint64_t from, std::size_t max_count,
                   const std::function<bool(RecordedEvent&&)>& visit) const;
+  // The same, visiting only the events whose type wanted accepts; the others are
+  // verified and passed without being decoded, and count towards max_count too.
+  // Returns the last position passed: visited with true, or not wanted (from - 1 when
+  // none).
+  Result<std::uint64_t> scan_log(std::uint64_t from, std::size_t max_count, const TypeFilter& wanted,
+                                 const std::function<bool(RecordedEvent&&)>& visit) const;
   // Up to max_count events of one stream with version >= from_version, in order.
   Result<std::vector<RecordedEvent>> read_stream(std::string_view stream, std::uint64_t from_version,
                                                  std::size_t max_count) const;

@@ -2,6 +2,7 @@
 // Value types of the event store: what callers append and what they read back.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,10 @@ struct AppendResult {
 struct TransactionResult {
   std::vector<AppendResult> streams;  // one per StreamAppend, in order
 };
+
+// Which events a reader wants, by type: the others are read and verified but not
+// decoded (their strings never copied).
+using TypeFilter = std::function<bool(std::string_view type)>;
 
 // One event as stored in the log.
 struct RecordedEvent {

@@ -61,13 +61,13 @@ void PolicyRunner::sleep_for(std::chrono::milliseconds d) {
 
 Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
   std::vector<eventstore::RecordedEvent> wanted;
-  std::uint64_t last_scanned = from;
-  auto scanned = log_.scan_log(from + 1, options_.batch_events, [&](eventstore::RecordedEvent&& e) {
-    last_scanned = e.position;
-    if (policy_.wants(e.type)) wanted.push_back(std::move(e));
+  auto wants = [&](std::string_view type) { return policy_.wants(type); };
+  auto scanned = log_.scan_log(from + 1, options_.batch_events, wants, [&](eventstore::RecordedEvent&& e) {
+    wanted.push_back(std::move(e));
     return true;
   });
   if (!scanned) return std::unexpected(scanned.error());
+  const std::uint64_t last_scanned = *scanned;
   if (last_scanned == from) return Step{from, false, std::nullopt};
 
   auto reaction = wanted.empty() ? Policy::BatchReaction{} : policy_.react_batch(wanted);

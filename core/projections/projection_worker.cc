@@ -43,23 +43,21 @@ bool ProjectionWorker::pause(std::chrono::milliseconds d) {
 
 Result<std::uint64_t> ProjectionWorker::step(std::uint64_t from, std::uint64_t upto) {
   ViewWriter batch = views_.writer(projection_.name(), generation_);
-  std::uint64_t last = from;
   std::optional<eventstore::Error> failure;
   const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(upto - from, options_.batch_events));
-  auto scanned = log_.scan_log(from + 1, count, [&](eventstore::RecordedEvent&& e) {
-    if (projection_.wants(e.type)) {
-      if (auto s = projection_.apply(e, batch); !s) {
-        failure = s.error();
-        failure->message = std::string(projection_.name()) + " view, event at position " +
-                           std::to_string(e.position) + ": " + failure->message;
-        return false;
-      }
+  auto wanted = [&](std::string_view type) { return projection_.wants(type); };
+  auto scanned = log_.scan_log(from + 1, count, wanted, [&](eventstore::RecordedEvent&& e) {
+    if (auto s = projection_.apply(e, batch); !s) {
+      failure = s.error();
+      failure->message = std::string(projection_.name()) + " view, event at position " +
+                         std::to_string(e.position) + ": " + failure->message;
+      return false;
     }
-    last = e.position;
     return true;
   });
   if (!scanned) return std::unexpected(scanned.error());
   if (failure) return std::unexpected(*failure);
+  const std::uint64_t last = *scanned;
   if (last == from) return from;
   const std::size_t rows = batch.count();
   if (auto s = views_.commit(batch, last); !s) return std::unexpected(s.error());

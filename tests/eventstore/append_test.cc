@@ -113,6 +113,45 @@ TEST_CASE("every field of the envelope reads back as written, binary payloads in
   CHECK(store->read_event(3).error().code == Code::not_found);
 }
 
+TEST_CASE("a scan by type visits only the wanted events, counts every event, and returns the last position passed") {
+  TempDir dir;
+  auto store = open_store(dir);
+  // Positions 1..6: A B A B B B
+  for (const char* type : {"A", "B", "A", "B", "B", "B"})
+    REQUIRE(store->append("s", ExpectedVersion::any(), {event(type, std::string("of ") + type)}).has_value());
+  auto only_a = [](std::string_view type) { return type == "A"; };
+  std::vector<std::uint64_t> seen;
+  auto visit = [&](RecordedEvent&& e) {
+    CHECK(e.type == "A");
+    CHECK(e.payload == "of A");  // a visited event is decoded whole
+    seen.push_back(e.position);
+    return true;
+  };
+  SUBCASE("unwanted events at the end are passed too") {
+    auto last = store->scan_log(1, 100, only_a, visit);
+    REQUIRE(last.has_value());
+    CHECK(*last == 6);
+    CHECK(seen == std::vector<std::uint64_t>{1, 3});
+  }
+  SUBCASE("max_count counts the unwanted events") {
+    auto last = store->scan_log(2, 2, only_a, visit);
+    REQUIRE(last.has_value());
+    CHECK(*last == 3);
+    CHECK(seen == std::vector<std::uint64_t>{3});
+  }
+  SUBCASE("a visitor that stops leaves the last position before its event") {
+    auto last = store->scan_log(1, 100, only_a, [&](RecordedEvent&& e) { return e.position != 3; });
+    REQUIRE(last.has_value());
+    CHECK(*last == 2);
+  }
+  SUBCASE("nothing to scan past the head") {
+    auto last = store->scan_log(7, 100, only_a, visit);
+    REQUIRE(last.has_value());
+    CHECK(*last == 6);
+    CHECK(seen.empty());
+  }
+}
+
 TEST_CASE("a transaction appends to several streams and writes checkpoints atomically") {
   TempDir dir;
   auto store = open_store(dir);

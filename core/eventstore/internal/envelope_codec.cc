@@ -59,9 +59,9 @@ std::string_view EnvelopeEncoder::encode(std::uint64_t position, std::string_vie
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
 }
 
-Result<RecordedEvent> decode_envelope(std::string_view bytes) {
-  const fb::Envelope* env = verified_root<fb::Envelope>(bytes);
-  if (env == nullptr) return fail(Code::corruption, "stored envelope failed verification");
+namespace {
+
+RecordedEvent to_recorded(const fb::Envelope* env) {
   RecordedEvent out;
   out.position = env->position();
   out.stream = to_string(env->stream());
@@ -78,6 +78,27 @@ Result<RecordedEvent> decode_envelope(std::string_view bytes) {
     out.payload.assign(reinterpret_cast<const char*>(p->data()), p->size());
   }
   return out;
+}
+
+}  // namespace
+
+Result<RecordedEvent> decode_envelope(std::string_view bytes) {
+  const fb::Envelope* env = verified_root<fb::Envelope>(bytes);
+  if (env == nullptr) return fail(Code::corruption, "stored envelope failed verification");
+  return to_recorded(env);
+}
+
+Result<std::optional<RecordedEvent>> decode_envelope_of_type(std::string_view bytes, const TypeFilter& wanted,
+                                                             std::uint64_t& position) {
+  const fb::Envelope* env = verified_root<fb::Envelope>(bytes);
+  if (env == nullptr) return fail(Code::corruption, "stored envelope failed verification");
+  position = env->position();
+  if (wanted) {
+    const flatbuffers::String* type = env->type();
+    if (!wanted(type ? std::string_view(type->c_str(), type->size()) : std::string_view()))
+      return std::optional<RecordedEvent>{};
+  }
+  return std::optional<RecordedEvent>(to_recorded(env));
 }
 
 Result<EventId> decode_envelope_id(std::string_view bytes) {

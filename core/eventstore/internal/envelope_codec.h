@@ -2,6 +2,7 @@
 // Encoding and decoding of the stored envelope (envelope.fbs).
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "core/eventstore/status.h"
@@ -33,6 +34,12 @@ class EnvelopeEncoder {
 // copied into an aligned buffer and verified before any field is read.
 // Returns Code::corruption when the bytes are not a valid envelope.
 Result<RecordedEvent> decode_envelope(std::string_view bytes);
+
+// A stored envelope verified as decode_envelope does, decoded only when wanted accepts
+// its type (a null wanted accepts every type); position is set either way.
+Result<std::optional<RecordedEvent>> decode_envelope_of_type(std::string_view bytes,
+                                                             const TypeFilter& wanted,
+                                                             std::uint64_t& position);
 
 // The event id of a stored envelope, verified the same way, without copying the rest:
 // for readers that need the id alone (shipping the log).

@@ -167,8 +167,16 @@ Result<std::uint64_t> LogDb::max_checkpoint() const {
 
 Status LogDb::scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_count,
                        const std::function<bool(RecordedEvent&&)>& visit) const {
+  auto scanned = scan_log(from, upto, max_count, nullptr, visit);
+  if (!scanned) return std::unexpected(scanned.error());
+  return {};
+}
+
+Result<std::uint64_t> LogDb::scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_count,
+                                      const TypeFilter& wanted,
+                                      const std::function<bool(RecordedEvent&&)>& visit) const {
   if (from == 0) from = 1;
-  if (from > upto || max_count == 0) return {};
+  if (from > upto || max_count == 0) return from - 1;
   const std::string start = keys::encode_u64(from);
   const std::string end = keys::encode_u64(upto + 1);
   rocksdb::Slice end_slice(end);
@@ -181,15 +189,17 @@ Status LogDb::scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_c
     auto pos = keys::decode_u64(std::string_view(it->key().data(), it->key().size()));
     if (!pos || *pos != expected)
       return fail(Code::corruption, "log gap or bad key at position " + std::to_string(expected));
-    auto event = decode_envelope(std::string_view(it->value().data(), it->value().size()));
+    std::uint64_t stored_position = 0;
+    auto event = decode_envelope_of_type(std::string_view(it->value().data(), it->value().size()), wanted,
+                                         stored_position);
     if (!event) return std::unexpected(event.error());
-    if (event->position != *pos)
+    if (stored_position != *pos)
       return fail(Code::corruption, "envelope position differs from its key at " + std::to_string(*pos));
+    if (*event && !visit(std::move(**event))) return expected - 1;
     ++expected;
-    if (!visit(std::move(*event))) return {};
   }
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "scanning the log"));
-  return {};
+  return expected - 1;
 }
 
 Result<std::vector<std::uint64_t>> LogDb::stream_positions(std::string_view stream,

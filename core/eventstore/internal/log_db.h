@@ -61,6 +61,12 @@ class LogDb {
   // times; stops early when visit returns false.
   Status scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_count,
                   const std::function<bool(RecordedEvent&&)>& visit) const;
+  // The same, visiting only the events whose type wanted accepts (every event counts
+  // towards max_count). Returns the last position passed: visited with true or not
+  // wanted (from - 1 when none).
+  Result<std::uint64_t> scan_log(std::uint64_t from, std::uint64_t upto, std::size_t max_count,
+                                 const TypeFilter& wanted,
+                                 const std::function<bool(RecordedEvent&&)>& visit) const;
   // Positions of the stream's events with version >= from_version, in order.
   Result<std::vector<std::uint64_t>> stream_positions(std::string_view stream,
                                                       std::uint64_t from_version,
