@@ -186,6 +186,11 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, cons
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // most row lookups while applying miss
   rocksdb::ColumnFamilyOptions cf;
+  // The same for the rows still in memory: most lookups while applying miss (is this
+  // message in the view yet? has this alarm a dead letter?), and a whole-key bloom
+  // filter answers a miss without a search of the memtable's skip list.
+  cf.memtable_prefix_bloom_size_ratio = 0.05;
+  cf.memtable_whole_key_filtering = true;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   spec.families = {{rocksdb::kDefaultColumnFamilyName, cf}, {"rows", cf}, {"meta", cf}};
