@@ -85,8 +85,9 @@ void SendHandler::append(std::optional<eventstore::EventId> event_id, app::Sent 
   eventstore::NewEvent event = app::to_new_event(sent);
   event.id = event_id;
   actor.stamp(event);
-  eventstore::StreamAppend request{app::message_stream(sent.message_id), eventstore::ExpectedVersion::no_stream(),
-                                   {std::move(event)}};
+  // Without a key the message id was drawn for this send: its stream is new.
+  const auto expected = event_id ? eventstore::ExpectedVersion::no_stream() : eventstore::ExpectedVersion::fresh();
+  eventstore::StreamAppend request{app::message_stream(sent.message_id), expected, {std::move(event)}};
   // On the writer thread: nothing here may block or read the log.
   log_.append_async(std::move(request), [this, event_id, charged, payment_key = std::move(payment_key),
                                          sent = std::move(sent),

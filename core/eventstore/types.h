@@ -15,17 +15,22 @@ namespace mailbox::eventstore {
 // The version a stream must have for an append to go through. A stream's version is
 // the number of events in it: 0 for a stream that does not exist, 1 after its first event.
 struct ExpectedVersion {
-  enum class Kind { any, no_stream, exact };
+  enum class Kind { any, no_stream, exact, fresh };
   Kind kind = Kind::any;
   std::uint64_t version = 0;  // only for Kind::exact
 
   static ExpectedVersion any() { return {Kind::any, 0}; }
   static ExpectedVersion no_stream() { return {Kind::no_stream, 0}; }
   static ExpectedVersion exactly(std::uint64_t v) { return {Kind::exact, v}; }
+  // A stream whose name holds an id the caller has just drawn (a new time-ordered id):
+  // no earlier append can have made it, so the store does not read the log to check
+  // (it compares with the streams it holds in memory only). Anything else: no_stream().
+  static ExpectedVersion fresh() { return {Kind::fresh, 0}; }
   bool matches(std::uint64_t current) const {
     switch (kind) {
       case Kind::any: return true;
-      case Kind::no_stream: return current == 0;
+      case Kind::no_stream:
+      case Kind::fresh: return current == 0;
       case Kind::exact: return current == version;
     }
     return false;

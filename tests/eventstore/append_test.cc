@@ -113,6 +113,32 @@ TEST_CASE("every field of the envelope reads back as written, binary payloads in
   CHECK(store->read_event(3).error().code == Code::not_found);
 }
 
+TEST_CASE("a fresh stream is appended without a read, and refused when this store knows it already") {
+  TempDir dir;
+  auto store = open_store(dir);
+  auto first = store->append("message-a", ExpectedVersion::fresh(), {event(), event()});
+  REQUIRE(first.has_value());
+  CHECK(first->first_position == 1);
+  CHECK(first->stream_version == 2);
+  CHECK(store->read_stream("message-a", 1, 10).value().size() == 2);
+
+  // Claimed fresh again after its first append: the store knows the stream.
+  auto again = store->append("message-a", ExpectedVersion::fresh(), {event()});
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().code == Code::aborted);
+  CHECK(again.error().message.find("expected no stream") != std::string::npos);
+
+  // Two claims to the same fresh stream in flight together (one commit round or two):
+  // the first one wins.
+  auto a = store->append_future({"message-b", ExpectedVersion::fresh(), {event()}});
+  auto b = store->append_future({"message-b", ExpectedVersion::fresh(), {event()}});
+  REQUIRE(a.get().has_value());
+  auto second = b.get();
+  REQUIRE_FALSE(second.has_value());
+  CHECK(second.error().code == Code::aborted);
+  CHECK(store->head() == 3);
+}
+
 TEST_CASE("a scan by type visits only the wanted events, counts every event, and returns the last position passed") {
   TempDir dir;
   auto store = open_store(dir);

@@ -284,9 +284,14 @@ bool Writer::decide(Round& round, std::size_t t) {
   out.parts.resize(txn.streams.size());
   out.is_new.assign(txn.streams.size(), false);
   out.base.assign(txn.streams.size(), 0);
-  auto version_of = [&](const std::string& stream) -> Result<std::uint64_t> {
-    if (auto it = round.overlay.find(stream); it != round.overlay.end()) return it->second;
-    return current_version(stream);
+  auto version_of = [&](const StreamAppend& part) -> Result<std::uint64_t> {
+    if (auto it = round.overlay.find(part.stream); it != round.overlay.end()) return it->second;
+    if (part.expected.kind == ExpectedVersion::Kind::fresh) {
+      // New by its caller's word: checked against the streams known in memory only.
+      if (auto cached = heads_.get(part.stream)) return *cached;
+      return std::uint64_t{0};
+    }
+    return current_version(part.stream);
   };
 
   for (std::size_t p = 0; p < txn.streams.size(); ++p) {
@@ -341,13 +346,14 @@ bool Writer::decide(Round& round, std::size_t t) {
       out.parts[p] = *first_found;
       continue;
     }
-    auto current = version_of(part.stream);
+    auto current = version_of(part);
     if (!current) {
       out.error = current.error();
       return false;
     }
     if (!part.expected.matches(*current)) {
-      std::string want = part.expected.kind == ExpectedVersion::Kind::no_stream
+      std::string want = part.expected.kind == ExpectedVersion::Kind::no_stream ||
+                                 part.expected.kind == ExpectedVersion::Kind::fresh
                              ? "no stream"
                              : "version " + std::to_string(part.expected.version);
       out.error = fail(Code::aborted,
