@@ -74,7 +74,7 @@ stop_nats() {
 
 # sends NAME ARGS...: mailboxd with ARGS, wrk for SECONDS; sets ok, errors, lag_end, drain.
 sends() {
-  local data="$work/data-$1"
+  local name=$1 data="$work/data-$1"
   shift
   mkdir -p "$data"
   build/server/mailboxd --data "$data" --listen 127.0.0.1:$port --threads 1 --log-level warn "$@" >"$work/mailboxd.log" 2>&1 &
@@ -87,6 +87,11 @@ sends() {
   nats_before=$(nats_ticks)
   read -r ok p50 p99 bad sock _ < <(run_wrk "http://127.0.0.1:$port/mobiles" 64 "$seconds" "$port")
   errors=$((bad + sock))
+  if [ "$errors" != 0 ]; then  # which answers, and what mailboxd said about them
+    echo "replication: $name: $bad answers outside 2xx, $sock socket errors; mailboxd's answers and last warnings:" >&2
+    curl -fs "http://127.0.0.1:$port/metrics" | grep 'requests_total{route="POST /mobiles"' >&2 || true
+    grep -E "warn|error" "$work/mailboxd.log" | tail -5 >&2 || true
+  fi
   lag_end=$(metric $port mailbox_replication_lag_events)
   lag_end=${lag_end:-0}
   local started
