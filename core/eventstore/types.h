@@ -41,8 +41,7 @@ struct ExpectedVersion {
 struct NewEvent {
   std::string type;     // required, e.g. "Sent"
   std::string payload;  // opaque bytes
-  // Supplied: the store remembers it (unless the transaction says otherwise, see
-  // Transaction::remember_ids) and a later append carrying it again returns the
+  // Supplied: the store remembers it and a later append carrying it again returns the
   // original result and writes nothing. Absent: a fresh random id, nothing remembered.
   std::optional<EventId> id;
   EventId correlation_id{};               // zero: none
@@ -71,14 +70,6 @@ struct Checkpoint {
 struct Transaction {
   std::vector<StreamAppend> streams;
   std::vector<Checkpoint> checkpoints;
-  // Whether supplied event ids are remembered (NewEvent::id): looked up before the
-  // append and indexed with it, so that find_event finds them. A policy turns this off
-  // for what it derives: the checkpoint committed in the same transaction already makes
-  // those events exactly once (whoever derives again starts after it, here or on a
-  // replica the checkpoint travelled to), and the lookup and index row would cost a
-  // random read and a random insert per event. The ids are stored in the events all
-  // the same.
-  bool remember_ids = true;
 };
 
 struct AppendResult {

@@ -86,7 +86,6 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
     }
   if (handled > from) {
     txn.checkpoints.push_back({std::string(policy_.name()), handled});
-    txn.remember_ids = false;  // the checkpoint makes the derived events exactly once
     auto committed = log_.commit(std::move(txn));
     if (!committed) return std::unexpected(committed.error());
     std::uint64_t last = derived_upto_.load(std::memory_order_relaxed);

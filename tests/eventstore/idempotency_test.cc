@@ -146,35 +146,3 @@ TEST_CASE("unrelated callers racing with the same event ids store each id once")
     CHECK(store->stream_version("idem-" + std::to_string(k)).value() == 1);
   }
 }
-
-TEST_CASE("a transaction that does not remember its ids stores them in its events only: no lookup, no index row") {
-  TempDir dir;
-  auto store = std::move(EventStore::open(dir.str()).value());
-  const EventId a = new_event_id();
-  Transaction txn;
-  txn.streams.push_back({"s", ExpectedVersion::any(), {event_with_id(a)}});
-  txn.checkpoints.push_back({"policy", 0});
-  txn.remember_ids = false;
-  auto first = store->commit(txn).value();
-  CHECK_FALSE(first.streams[0].duplicate);
-  auto stored = store->read_event(first.streams[0].first_position);
-  REQUIRE(stored.has_value());
-  CHECK(stored->id == a);  // the event carries its id
-  auto found = store->find_event(a);
-  REQUIRE(found.has_value());
-  CHECK_FALSE(found->has_value());  // but nothing indexes it
-
-  // Its checkpoint, not the store, is what keeps such events from being derived twice:
-  // the same append again is stored again.
-  auto second = store->commit(txn).value();
-  CHECK_FALSE(second.streams[0].duplicate);
-  CHECK(second.streams[0].first_position == first.streams[0].first_position + 1);
-
-  // A remembering append of the same id afterwards is the first to index it.
-  auto remembered = store->append("s", ExpectedVersion::any(), {event_with_id(a)}).value();
-  CHECK_FALSE(remembered.duplicate);
-  auto indexed = store->find_event(a);
-  REQUIRE(indexed.has_value());
-  REQUIRE(indexed->has_value());
-  CHECK((*indexed)->position == remembered.first_position);
-}

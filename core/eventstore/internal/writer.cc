@@ -302,7 +302,7 @@ bool Writer::decide(Round& round, std::size_t t) {
     std::optional<PartOutcome> first_found;
     bool consistent = true;
     for (const auto& e : part.events) {
-      if (!e.id || !txn.remember_ids) continue;
+      if (!e.id) continue;
       ++supplied;
       PartOutcome here;
       if (auto it = round.ids.find(*e.id); it != round.ids.end()) {
@@ -387,14 +387,12 @@ void Writer::stage(Round& round, std::size_t t) {
     }
     round.events += part.events.size();
     AppendResult result{first, round.next - 1, version, false};
-    if (txn.remember_ids) {
-      const std::string dedupe_value = keys::encode_dedupe_value(result);
-      for (std::size_t i = 0; i < part.events.size(); ++i) {
-        const auto& e = part.events[i];
-        if (!e.id) continue;
-        round.wb.Put(db_.dedupe(), slice(*e.id), dedupe_value);
-        round.ids.emplace(*e.id, EventRef{t, p, i});
-      }
+    const std::string dedupe_value = keys::encode_dedupe_value(result);
+    for (std::size_t i = 0; i < part.events.size(); ++i) {
+      const auto& e = part.events[i];
+      if (!e.id) continue;
+      round.wb.Put(db_.dedupe(), slice(*e.id), dedupe_value);
+      round.ids.emplace(*e.id, EventRef{t, p, i});
     }
     round.overlay[part.stream] = version;
     out.parts[p].result = result;
