@@ -120,14 +120,6 @@ app::Status Replica::subscribe() {
     return app::fail(Code::unavailable, "stream " + options_.stream + " does not exist (yet): is a writer running with --replicate?");
   const std::uint64_t head = log_.durable_head();
   std::uint64_t from = (*state)->last_sequence + 1;
-  // An empty log and a stream whose every message has left it (its limits): the events
-  // before the next message are nowhere to copy from.
-  if ((*state)->messages == 0 && (*state)->last_sequence > 0 && head == 0)
-    return app::fail(Code::failed_precondition,
-                     "stream " + options_.stream + " no longer holds any of its " +
-                         std::to_string((*state)->last_sequence) +
-                         " messages, and this replica's log is empty: seed this replica from a backup of the writer "
-                         "(docs/operations.md)");
   if ((*state)->messages > 0) {
     auto range_at = [&](std::uint64_t seq) -> app::Result<MessageRange> {
       auto m = link_->message(options_.stream, seq);

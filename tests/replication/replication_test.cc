@@ -231,21 +231,6 @@ TEST_CASE("a replica whose next position has left the stream refuses to start, s
   writer->stop();
 }
 
-TEST_CASE("an empty replica refuses to start on a stream whose every message has left it, saying to seed it from a backup") {
-  TempDir dir;
-  NatsServer nats(dir.sub("nats"));
-  // Every message is larger than the stream's limit: JetStream takes it and drops it.
-  auto writer = start_writer(dir.sub("w"), nats.url(), {"--replicate-max-bytes", "100"});
-  for (int i = 0; i < 3; ++i) REQUIRE(send_message(writer->port, "01011112222", "01033334444", "m").first == 201);
-  REQUIRE(all_shipped(writer->port));
-  ChildProcess replica(MAILBOXD_PATH, {"--data", dir.sub("r"), "--follow", nats.url(), "--listen", "127.0.0.1:0"});
-  auto out = replica.wait(20s);
-  CHECK(out.exit_code == 1);
-  CHECK_MESSAGE(out.err.find("no longer holds any of its") != std::string::npos, out.err << out.out);
-  CHECK_MESSAGE(out.err.find("seed this replica from a backup") != std::string::npos, out.err << out.out);
-  writer->stop();
-}
-
 TEST_CASE("a backup of the writer seeds a read replica, which goes on from the stream after the backup's last position") {
   TempDir dir;
   NatsServer nats(dir.sub("nats"));
