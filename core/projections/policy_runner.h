@@ -73,8 +73,8 @@ class PolicyRunner {
   eventstore::EventStore& log_;
   Policy& policy_;
   const PolicyOptions options_;
-  std::atomic<bool> following_;
-  std::atomic<std::uint64_t> derived_upto_{0};  // follows its checkpoint instead of reacting (until lead())
+  std::atomic<bool> following_;  // follows its checkpoint instead of reacting (until lead())
+  std::atomic<std::uint64_t> derived_upto_{0};  // the last position this runner committed (see derived_upto())
   FollowerState state_;
   std::mutex control_mutex_;  // orders start() and stop() calls; guards thread_
   std::atomic<bool> stopping_{false};
