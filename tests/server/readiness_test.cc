@@ -115,7 +115,7 @@ TEST_CASE("a failed storage write makes /readyz 503 storage_failed saying a rest
 
 TEST_CASE("a view halted by an event it cannot read makes /readyz 503 view_failed, and its gauge 0") {
   testing::TestServer s;
-  REQUIRE(testing::http_call(s.port(), "GET", "/readyz").status == 200);
+  REQUIRE(testing::eventually([&] { return testing::http_call(s.port(), "GET", "/readyz").status == 200; }));
   // A Read whose payload is not a Read: the readmails view cannot apply it, and halts.
   eventstore::NewEvent broken;
   broken.type = "Read";
