@@ -1,5 +1,7 @@
 #include "app/replication/log_message.h"
 
+#include <lz4.h>
+
 #include <charconv>
 #include <cstring>
 
@@ -20,8 +22,7 @@ std::optional<std::uint64_t> number(const std::map<std::string, std::string>& he
   return v;
 }
 
-}  // namespace
-
+// The flatbuffer of a segment (log_message.fbs).
 std::string encode_body(const eventstore::LogSegment& segment) {
   std::size_t size = 256;
   for (const auto& e : segment.envelopes) size += e.size() + 16;
@@ -47,11 +48,44 @@ std::string encode_body(const eventstore::LogSegment& segment) {
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
 }
 
-std::map<std::string, std::string> headers_of(const LogMessage& message) {
-  return {{kFormatHeader, kFormatVersion},
-          {kFirstHeader, std::to_string(message.segment.first)},
-          {kLastHeader, std::to_string(message.segment.last())},
-          {kEpochHeader, std::to_string(message.epoch)}};
+std::string compress(std::string_view flat) {
+  std::string out(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(flat.size()))), '\0');
+  const int n = LZ4_compress_default(flat.data(), out.data(), static_cast<int>(flat.size()), static_cast<int>(out.size()));
+  out.resize(static_cast<std::size_t>(n));  // cannot fail into a buffer of compressBound
+  return out;
+}
+
+// The flatbuffer of a format 2 body, or an error naming what is wrong.
+app::Result<std::string> inflate(const std::map<std::string, std::string>& headers, std::string_view body) {
+  auto size = number(headers, kBodySizeHeader);
+  if (!size || *size == 0 || *size > kMaxBodyBytes || *size > body.size() * 255 + 16)
+    return app::fail(app::Code::corruption, "a compressed replication message lacks a valid Mailbox-Body-Size");
+  if (body.size() > kMaxBodyBytes)
+    return app::fail(app::Code::corruption, "a compressed replication message is larger than any body");
+  std::string flat(*size, '\0');
+  const int n = LZ4_decompress_safe(body.data(), flat.data(), static_cast<int>(body.size()), static_cast<int>(flat.size()));
+  if (n < 0 || static_cast<std::size_t>(n) != flat.size())
+    return app::fail(app::Code::corruption, "a replication message's body does not inflate to Mailbox-Body-Size bytes");
+  return flat;
+}
+
+}  // namespace
+
+EncodedMessage encode_message(const LogMessage& message, BodyFormat format) {
+  EncodedMessage out;
+  out.headers = {{kFirstHeader, std::to_string(message.segment.first)},
+                 {kLastHeader, std::to_string(message.segment.last())},
+                 {kEpochHeader, std::to_string(message.epoch)}};
+  std::string flat = encode_body(message.segment);
+  if (format == BodyFormat::uncompressed) {
+    out.headers[kFormatHeader] = kUncompressedFormat;
+    out.body = std::move(flat);
+    return out;
+  }
+  out.headers[kFormatHeader] = kFormatVersion;
+  out.headers[kBodySizeHeader] = std::to_string(flat.size());
+  out.body = compress(flat);
+  return out;
 }
 
 app::Result<MessageRange> range_of(const std::map<std::string, std::string>& headers) {
@@ -66,9 +100,16 @@ app::Result<MessageRange> range_of(const std::map<std::string, std::string>& hea
 app::Result<LogMessage> decode_message(const std::map<std::string, std::string>& headers, std::string_view body) {
   auto format = headers.find(kFormatHeader);
   if (format == headers.end()) return app::fail(app::Code::corruption, "a replication message has no Mailbox-Format");
-  if (format->second != kFormatVersion)
+  std::string inflated;
+  if (format->second == kFormatVersion) {
+    auto flat = inflate(headers, body);
+    if (!flat) return std::unexpected(flat.error());
+    inflated = std::move(*flat);
+    body = inflated;
+  } else if (format->second != kUncompressedFormat) {
     return app::fail(app::Code::failed_precondition,
-                     "a replication message has format " + format->second + ", this build reads format 1");
+                     "a replication message has format " + format->second + ", this build reads formats 1 and 2");
+  }
   auto range = range_of(headers);
   if (!range) return std::unexpected(range.error());
   const fb::LogMessage* root = eventstore::verified_root<fb::LogMessage>(body);

@@ -277,15 +277,15 @@ app::Status Shipper::ship_next() {
   lingered_ = false;
   LogMessage message{std::move(*segment), 0};
   message.epoch = message.segment.last() >= epoch_position_ ? status_.epoch : previous_epoch_;
-  const std::string body = encode_body(message.segment);
-  if (static_cast<std::int64_t>(body.size()) > link_->max_payload()) {
+  const EncodedMessage encoded = encode_message(message);
+  if (static_cast<std::int64_t>(encoded.body.size()) > link_->max_payload()) {
     if (message.segment.envelopes.size() == 1)
       return app::fail(Code::failed_precondition, "the event at position " + std::to_string(next_.load()) +
                                                       " does not fit in the server's max_payload");
     budget_ /= 2;
     return {};
   }
-  auto sequence = link_->publish(subject_, headers_of(message), body, last_sequence_,
+  auto sequence = link_->publish(subject_, encoded.headers, encoded.body, last_sequence_,
                                  options_.publish_timeout.count());
   if (!sequence) return std::unexpected(sequence.error());
   last_sequence_ = *sequence;

@@ -1,7 +1,7 @@
 // A message of the replication stream as a replica receives it: headers and body through
 // decode_message. The input is the headers as "Name: value" lines, an empty line, then
-// the body. What decodes must encode back to a body that decodes to the same segment,
-// and its range must agree with the headers.
+// the body. What decodes must encode back (compressed or not) to a message that decodes
+// to the same segment, and its range must agree with the headers.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -45,9 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               "a decoded message's range differs from its headers");
   fuzz::check(!message->segment.envelopes.empty() || message->segment.has_checkpoints,
               "a message with neither events nor checkpoints decoded");
-  auto again = replication::decode_message(replication::headers_of(*message),
-                                           replication::encode_body(message->segment));
-  fuzz::check(again && same(again->segment, message->segment) && again->epoch == message->epoch,
-              "a message does not survive decode, encode and decode");
+  for (auto format : {replication::BodyFormat::compressed, replication::BodyFormat::uncompressed}) {
+    const auto encoded = replication::encode_message(*message, format);
+    auto again = replication::decode_message(encoded.headers, encoded.body);
+    fuzz::check(again && same(again->segment, message->segment) && again->epoch == message->epoch,
+                "a message does not survive decode, encode and decode");
+  }
   return 0;
 }

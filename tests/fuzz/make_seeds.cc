@@ -1,6 +1,7 @@
 // Writes the seed corpora of the fuzz targets into FOLDER/fuzz_<what>/: real requests
-// (as mailboxd's clients and tests send them), bodies, targets, log values and view rows
-// made with the project's own encoders, and tokens as mailbox-token makes them.
+// (as mailboxd's clients and tests send them), bodies, targets, log values, view rows and
+// replication messages made with the project's own encoders, and tokens as
+// mailbox-token makes them.
 //   make_fuzz_seeds tests/fuzz/corpus
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "app/events.h"
 #include "app/queries/rows.h"
+#include "app/replication/log_message.h"
 #include "core/eventstore/big_endian.h"
 #include "core/eventstore/internal/envelope_codec.h"
 #include "tests/support/token_maker.h"
@@ -115,6 +117,9 @@ void query_seeds() {
     seed("fuzz_query", name, target);
 }
 
+std::vector<std::string> envelopes;  // the log values of log_value_seeds, positions 1, 2, ...
+std::vector<eventstore::EventId> ids;  // their event ids
+
 void log_value_seeds() {
   const std::vector<app::MailboxEvent> events = {
       app::Sent{std::string(kId), "01012345678", "01099998888", "안녕 hello", 1'790'000'000'000'000, "pay-77"},
@@ -142,9 +147,31 @@ void log_value_seeds() {
     const std::string_view envelope =
         encoder.encode(position, app::message_stream(kId), position, e, id, 1'790'000'000'000'000 + static_cast<std::int64_t>(position));
     seed("fuzz_log_value", "envelope_" + type, "\x00"s + std::string(envelope));
+    envelopes.emplace_back(envelope);
+    ids.push_back(id);
     seed("fuzz_log_value", "payload_" + type, "\x01"s + static_cast<char>(i) + e.payload);
     ++position;
   }
+}
+
+// The headers as "Name: value" lines, an empty line, then the body.
+void replication_seed(const std::string& name, const replication::LogMessage& message) {
+  for (auto format : {replication::BodyFormat::compressed, replication::BodyFormat::uncompressed}) {
+    const auto encoded = replication::encode_message(message, format);
+    std::string bytes;
+    for (const auto& [header, value] : encoded.headers) bytes += header + ": " + value + "\n";
+    seed("fuzz_replication_message", (format == replication::BodyFormat::uncompressed ? "format1_" : "") + name,
+         bytes + "\n" + encoded.body);
+  }
+}
+
+void replication_message_seeds() {
+  replication::LogMessage two{{1, {envelopes[0], envelopes[1]}, {{ids[0], {1, 1, 1, false}}}, true,
+                               {{"alarm-policy", 1}, {"mailbox-policy", 2}}},
+                              1};
+  replication_seed("two_events_with_checkpoints", two);
+  replication_seed("one_event", {{3, {envelopes[2]}, {}, false, {}}, 2});
+  replication_seed("checkpoints_alone", {{8, {}, {}, true, {{"alarm-policy", 7}, {"mailbox-policy", 7}}}, 2});
 }
 
 void views_row_seeds() {
@@ -184,6 +211,7 @@ int main(int argc, char** argv) {
   json_body_seeds();
   query_seeds();
   log_value_seeds();
+  replication_message_seeds();
   views_row_seeds();
   token_seeds();
   return 0;
