@@ -3,9 +3,13 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <filesystem>
 
 #include "core/storage/info_log.h"
@@ -28,6 +32,26 @@ Error to_error(const rocksdb::Status& s, std::string_view doing) {
 }
 
 namespace {
+
+constexpr std::string_view kScratchPrefix = "mailbox-secondary-";
+
+// Removes the scratch folders of read-only opens whose process is gone (killed before
+// its destructor ran): each is named for its process, mailbox-secondary-<pid>-XXXXXX.
+void remove_orphaned_scratch(const std::filesystem::path& temp) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(temp, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(kScratchPrefix)) continue;
+    const std::string_view rest = std::string_view(name).substr(kScratchPrefix.size());
+    pid_t pid = 0;
+    auto [p, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+    if (err != std::errc() || p == rest.data() + rest.size() || *p != '-' || pid <= 0) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    std::error_code ignored;
+    std::filesystem::remove_all(it->path(), ignored);
+  }
+}
+
 // RocksDB's own recovery from a failed write (a thread of its SstFileManager polling for
 // disk space, or its retries of retryable I/O errors) is turned off: the log's writer
 // and the views' workers call resume() when they retry, so recovery has one path, on the
@@ -63,7 +87,9 @@ Result<std::unique_ptr<RocksDb>> RocksDb::open(RocksSpec spec) {
   rocksdb::Status s;
   if (spec.read_only) {
     options.max_open_files = -1;  // required of a secondary instance
-    std::string scratch = (std::filesystem::temp_directory_path() / "mailbox-secondary-XXXXXX").string();
+    const auto temp = std::filesystem::temp_directory_path();
+    remove_orphaned_scratch(temp);
+    std::string scratch = (temp / (std::string(kScratchPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
     if (::mkdtemp(scratch.data()) == nullptr)
       return eventstore::fail(Code::unavailable, "cannot make a scratch folder for a read-only " + spec.what);
     self->secondary_path_ = scratch;

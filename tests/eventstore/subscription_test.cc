@@ -1,4 +1,11 @@
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
 
 #include <atomic>
 #include <thread>
@@ -80,4 +87,38 @@ TEST_CASE("a read-only instance follows what the writer commits") {
   auto log = reader->read_log(3, 10).value();
   REQUIRE(log.size() == 3);
   CHECK(log.back().version == 5);
+}
+
+TEST_CASE("a read-only instance's scratch folder goes with it, and one a killed process left is removed by the next") {
+  TempDir dir, temp;
+  struct TmpDir {  // TMPDIR points at `temp` for this test only
+    std::optional<std::string> was;
+    explicit TmpDir(const std::string& to) {
+      if (const char* v = std::getenv("TMPDIR")) was = v;
+      ::setenv("TMPDIR", to.c_str(), 1);
+    }
+    ~TmpDir() { was ? (void)::setenv("TMPDIR", was->c_str(), 1) : (void)::unsetenv("TMPDIR"); }
+  } tmpdir(temp.str());
+  auto writer = std::move(EventStore::open(dir.str()).value());
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);  // gone: its folder is an orphan
+  const auto orphan = temp.path() / ("mailbox-secondary-" + std::to_string(child) + "-AbC123");
+  const auto alive = temp.path() / ("mailbox-secondary-" + std::to_string(::getpid()) + "-XyZ789");
+  const auto other = temp.path() / "mailbox-secondary-notapid";
+  for (const auto& folder : {orphan, alive, other}) std::filesystem::create_directories(folder / "inside");
+  auto count = [&] {
+    return std::distance(std::filesystem::directory_iterator(temp.path()), std::filesystem::directory_iterator());
+  };
+  {
+    StoreOptions ro;
+    ro.read_only = true;
+    auto reader = std::move(EventStore::open(dir.str(), ro).value());
+    CHECK_FALSE(std::filesystem::exists(orphan));
+    CHECK(std::filesystem::exists(alive));
+    CHECK(std::filesystem::exists(other));
+    CHECK(count() == 3);  // its own beside the two kept
+  }
+  CHECK(count() == 2);
 }
