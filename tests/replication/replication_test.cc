@@ -216,13 +216,19 @@ TEST_CASE("a second writer on the same stream is fenced: it ships nothing and sa
 TEST_CASE("a replica whose next position has left the stream refuses to start, saying to seed it from a backup") {
   TempDir dir;
   NatsServer nats(dir.sub("nats"));
-  auto writer = start_writer(dir.sub("w"), nats.url(), {"--replicate-max-bytes", "20000"});
-  // One send shipped at a time, so that no message comes near the stream's limit and
-  // the stream keeps its latest messages.
-  for (int i = 0; i < 40; ++i) {
-    REQUIRE(send_message(writer->port, "01011112222", "01033334444", "m").first == 201);
-    REQUIRE(all_shipped(writer->port));
-  }
+  auto writer = start_writer(dir.sub("w"), nats.url(), {"--replicate-max-bytes", "8000"});
+  // Sends from four clients at once: a wave of them ships in messages small enough for
+  // the stream to keep its latest ones (one larger than its limit would leave it empty).
+  std::atomic<int> stored{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c)
+    clients.emplace_back([&] {
+      for (int i = 0; i < 20; ++i)
+        if (send_message(writer->port, "01011112222", "01033334444", "m").first == 201) ++stored;
+    });
+  for (auto& t : clients) t.join();
+  REQUIRE(stored == 80);
+  REQUIRE(all_shipped(writer->port));
   ChildProcess replica(MAILBOXD_PATH, {"--data", dir.sub("r"), "--follow", nats.url(), "--listen", "127.0.0.1:0"});
   auto out = replica.wait(20s);
   CHECK(out.exit_code == 1);
