@@ -3,8 +3,11 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,23 +37,45 @@ Error to_error(const rocksdb::Status& s, std::string_view doing) {
 namespace {
 
 constexpr std::string_view kScratchPrefix = "mailbox-secondary-";
+constexpr const char* kScratchLock = "owner.lock";
+
+// Whether a scratch folder is in use: the process named in it lives, or holds an flock
+// on its lock file (a lock seen across PID namespaces that share the folder).
+bool scratch_in_use(const std::filesystem::path& folder, std::string_view rest) {
+  pid_t pid = 0;
+  auto [p, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+  if (err != std::errc() || p == rest.data() + rest.size() || *p != '-' || pid <= 0) return true;  // not one of ours
+  if (::kill(pid, 0) == 0 || errno != ESRCH) return true;
+  const int fd = ::open((folder / kScratchLock).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
 
 // Removes the scratch folders of read-only opens whose process is gone (killed before
-// its destructor ran): each is named for its process, mailbox-secondary-<pid>-XXXXXX.
+// its destructor ran): mailbox-secondary-<pid>-XXXXXX folders of this user, real
+// folders (not links), that no process holds.
 void remove_orphaned_scratch(const std::filesystem::path& temp) {
   std::error_code ec;
   for (std::filesystem::directory_iterator it(temp, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (!name.starts_with(kScratchPrefix)) continue;
-    const std::string_view rest = std::string_view(name).substr(kScratchPrefix.size());
-    pid_t pid = 0;
-    auto [p, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
-    if (err != std::errc() || p == rest.data() + rest.size() || *p != '-' || pid <= 0) continue;
-    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (scratch_in_use(it->path(), std::string_view(name).substr(kScratchPrefix.size()))) continue;
     std::error_code ignored;
     std::filesystem::remove_all(it->path(), ignored);
   }
 }
+
+}  // namespace
+
+ScratchLock::~ScratchLock() {
+  if (fd >= 0) ::close(fd);
+}
+
+namespace {
 
 // RocksDB's own recovery from a failed write (a thread of its SstFileManager polling for
 // disk space, or its retries of retryable I/O errors) is turned off: the log's writer
@@ -93,6 +118,10 @@ Result<std::unique_ptr<RocksDb>> RocksDb::open(RocksSpec spec) {
     if (::mkdtemp(scratch.data()) == nullptr)
       return eventstore::fail(Code::unavailable, "cannot make a scratch folder for a read-only " + spec.what);
     self->secondary_path_ = scratch;
+    self->scratch_lock_.fd = ::open((std::filesystem::path(scratch) / kScratchLock).c_str(),
+                                    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (self->scratch_lock_.fd < 0 || ::flock(self->scratch_lock_.fd, LOCK_EX | LOCK_NB) != 0)
+      return eventstore::fail(Code::unavailable, "cannot lock the scratch folder " + scratch + " of a read-only " + spec.what);
     if (!options.info_log) options.info_log = std::make_shared<InfoLog>(scratch);
     s = rocksdb::DB::OpenAsSecondary(options, spec.path, scratch, spec.families, &self->handles_, &raw);
   } else {

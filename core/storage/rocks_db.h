@@ -38,6 +38,16 @@ struct RocksSpec {
 };
 
 // An open database with its column families. Not copyable; thread-safe as RocksDB is.
+// The lock file of a read-only open's scratch folder, held (flock) while the folder is
+// in use, so that another process's sweep of orphaned folders leaves it alone.
+struct ScratchLock {
+  int fd = -1;
+  ScratchLock() = default;
+  ScratchLock(const ScratchLock&) = delete;
+  ScratchLock& operator=(const ScratchLock&) = delete;
+  ~ScratchLock();
+};
+
 class RocksDb {
  public:
   // Errors: not_found (no database and create_if_missing is false), invalid_argument
@@ -75,6 +85,7 @@ class RocksDb {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::string secondary_path_;
+  ScratchLock scratch_lock_;
   std::string what_;
 };
 

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
-#include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -100,14 +102,19 @@ TEST_CASE("a read-only instance's scratch folder goes with it, and one a killed 
     ~TmpDir() { was ? (void)::setenv("TMPDIR", was->c_str(), 1) : (void)::unsetenv("TMPDIR"); }
   } tmpdir(temp.str());
   auto writer = std::move(EventStore::open(dir.str()).value());
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  REQUIRE(child > 0);
-  REQUIRE(::waitpid(child, nullptr, 0) == child);  // gone: its folder is an orphan
-  const auto orphan = temp.path() / ("mailbox-secondary-" + std::to_string(child) + "-AbC123");
+  // No process has a pid past the kernel's largest (4194304): a process gone.
+  const std::string gone = "mailbox-secondary-4194305", gone_too = "mailbox-secondary-4194306";
+  const auto orphan = temp.path() / (gone + "-AbC123");
+  const auto orphan_unlocked = temp.path() / (gone_too + "-DeF456");
+  const auto held = temp.path() / (gone + "-GhI789");  // its owner elsewhere holds its lock
   const auto alive = temp.path() / ("mailbox-secondary-" + std::to_string(::getpid()) + "-XyZ789");
   const auto other = temp.path() / "mailbox-secondary-notapid";
-  for (const auto& folder : {orphan, alive, other}) std::filesystem::create_directories(folder / "inside");
+  const auto link = temp.path() / (gone + "-link");
+  for (const auto& folder : {orphan, orphan_unlocked, held, alive, other}) std::filesystem::create_directories(folder / "inside");
+  for (const auto& folder : {orphan_unlocked, held}) std::ofstream(folder / "owner.lock");
+  std::filesystem::create_directory_symlink(other, link);
+  const int lock = ::open((held / "owner.lock").c_str(), O_RDONLY);
+  REQUIRE(::flock(lock, LOCK_EX) == 0);
   auto count = [&] {
     return std::distance(std::filesystem::directory_iterator(temp.path()), std::filesystem::directory_iterator());
   };
@@ -116,9 +123,13 @@ TEST_CASE("a read-only instance's scratch folder goes with it, and one a killed 
     ro.read_only = true;
     auto reader = std::move(EventStore::open(dir.str(), ro).value());
     CHECK_FALSE(std::filesystem::exists(orphan));
-    CHECK(std::filesystem::exists(alive));
-    CHECK(std::filesystem::exists(other));
-    CHECK(count() == 3);  // its own beside the two kept
+    CHECK_FALSE(std::filesystem::exists(orphan_unlocked));
+    CHECK(std::filesystem::exists(held / "inside"));
+    CHECK(std::filesystem::exists(alive / "inside"));
+    CHECK(std::filesystem::exists(other / "inside"));
+    CHECK(std::filesystem::is_symlink(link));
+    CHECK(count() == 5);  // its own beside the four kept
   }
-  CHECK(count() == 2);
+  CHECK(count() == 4);
+  ::close(lock);
 }
