@@ -68,7 +68,7 @@ void add_replication_flags(po::options_description& flags, ReplicationFlags& f) 
     ("replicate-max-age", po::value(&f.max_age),
         "the stream keeps messages this long, e.g. 30d (default: forever) [MAILBOX_REPLICATE_MAX_AGE]")
     ("replicate-max-bytes", po::value(&f.max_bytes),
-        "the stream keeps at most this much, e.g. 50GB (default: no limit) [MAILBOX_REPLICATE_MAX_BYTES]")
+        "the stream keeps at most this much, e.g. 50GB (at least 8KB; default: no limit) [MAILBOX_REPLICATE_MAX_BYTES]")
     ("replicate-linger-ms", po::value(&f.linger_ms)->default_value(f.linger_ms),
         "a small message of the log waits this long for more events before it is published (0 to 1000; 0: "
         "at once) [MAILBOX_REPLICATE_LINGER_MS]")
@@ -139,6 +139,8 @@ std::optional<std::string> to_replication_options(const ReplicationFlags& f, con
   if (!f.max_bytes.empty()) {
     auto bytes = parse_size_bytes(f.max_bytes);
     if (!bytes || *bytes == 0) return "--replicate-max-bytes must be like 50GB, 512MB or 1048576, not '" + f.max_bytes + "'";
+    // Messages hold an eighth of the limit, 1 KiB at least (docs/replication.md).
+    if (*bytes < 8192) return "--replicate-max-bytes must be at least 8KB, not '" + f.max_bytes + "'";
     out.max_bytes = *bytes;
   }
   if (f.linger_ms < 0 || f.linger_ms > 1000) return "--replicate-linger-ms must be 0 to 1000";

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include "core/eventstore/verified_flatbuffer.h"
 #include "log_message_generated.h"
@@ -48,10 +49,13 @@ std::string encode_body(const eventstore::LogSegment& segment) {
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
 }
 
-std::string compress(std::string_view flat) {
+// The LZ4 block of a flatbuffer; nothing when it is past what a reader inflates.
+std::optional<std::string> compress(std::string_view flat) {
+  if (flat.size() > kMaxBodyBytes) return std::nullopt;
   std::string out(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(flat.size()))), '\0');
   const int n = LZ4_compress_default(flat.data(), out.data(), static_cast<int>(flat.size()), static_cast<int>(out.size()));
-  out.resize(static_cast<std::size_t>(n));  // cannot fail into a buffer of compressBound
+  if (n <= 0) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
@@ -77,14 +81,16 @@ EncodedMessage encode_message(const LogMessage& message, BodyFormat format) {
                  {kLastHeader, std::to_string(message.segment.last())},
                  {kEpochHeader, std::to_string(message.epoch)}};
   std::string flat = encode_body(message.segment);
-  if (format == BodyFormat::uncompressed) {
+  std::optional<std::string> compressed;
+  if (format == BodyFormat::compressed) compressed = compress(flat);
+  if (!compressed) {  // asked for, or too large to compress (no message under max_payload is)
     out.headers[kFormatHeader] = kUncompressedFormat;
     out.body = std::move(flat);
     return out;
   }
   out.headers[kFormatHeader] = kFormatVersion;
   out.headers[kBodySizeHeader] = std::to_string(flat.size());
-  out.body = compress(flat);
+  out.body = std::move(*compressed);
   return out;
 }
 
@@ -100,6 +106,8 @@ app::Result<MessageRange> range_of(const std::map<std::string, std::string>& hea
 app::Result<LogMessage> decode_message(const std::map<std::string, std::string>& headers, std::string_view body) {
   auto format = headers.find(kFormatHeader);
   if (format == headers.end()) return app::fail(app::Code::corruption, "a replication message has no Mailbox-Format");
+  auto range = range_of(headers);  // before inflating anything
+  if (!range) return std::unexpected(range.error());
   std::string inflated;
   if (format->second == kFormatVersion) {
     auto flat = inflate(headers, body);
@@ -110,8 +118,6 @@ app::Result<LogMessage> decode_message(const std::map<std::string, std::string>&
     return app::fail(app::Code::failed_precondition,
                      "a replication message has format " + format->second + ", this build reads formats 1 and 2");
   }
-  auto range = range_of(headers);
-  if (!range) return std::unexpected(range.error());
   const fb::LogMessage* root = eventstore::verified_root<fb::LogMessage>(body);
   if (root == nullptr) return app::fail(app::Code::corruption, "a replication message's body failed verification");
   LogMessage out;

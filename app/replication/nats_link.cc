@@ -248,7 +248,8 @@ Result<StreamState> NatsLink::ensure_stream(const StreamSpec& spec) {
                    cfg->Replicas, spec.replicas);
   }
   const auto& st = info.p->State;
-  return StreamState{st.Msgs, st.FirstSeq, st.LastSeq};
+  const std::int64_t max_bytes = info.p->Config != nullptr ? info.p->Config->MaxBytes : 0;
+  return StreamState{st.Msgs, st.FirstSeq, st.LastSeq, max_bytes > 0 ? max_bytes : 0};
 }
 
 Result<std::optional<StreamMessage>> NatsLink::last_message(const std::string& stream, const std::string& subject) {

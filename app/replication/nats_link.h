@@ -39,6 +39,7 @@ struct StreamMessage {
 
 struct StreamState {
   std::uint64_t messages = 0, first_sequence = 0, last_sequence = 0;
+  std::int64_t max_bytes = 0;  // the stream's byte limit as configured (0: none)
 };
 
 // What a stream must look like for the log (replication_options.h has the flags).

@@ -249,11 +249,12 @@ app::Status Shipper::sync() {
     status_.stream_position = next_ - 1;
   }
   budget_ = static_cast<std::size_t>(std::max<std::int64_t>(link_->max_payload(), 4096)) * 3 / 4;
-  // A stream kept to --replicate-max-bytes drops its oldest messages to take a new one:
-  // messages of an eighth of it at most leave it holding its latest ones (a message
-  // larger than the whole limit would leave it holding none).
-  if (options_.max_bytes > 0)
-    budget_ = std::min(budget_, static_cast<std::size_t>(std::max<std::int64_t>(options_.max_bytes / 8, 1024)));
+  // A stream kept to a byte limit (--replicate-max-bytes at its creation, or whatever
+  // it has now) drops its oldest messages to take a new one: messages of an eighth of
+  // it at most leave it holding its latest ones (a message larger than the whole limit
+  // would leave it holding none).
+  if (stream->max_bytes > 0)
+    budget_ = std::min(budget_, static_cast<std::size_t>(std::max<std::int64_t>(stream->max_bytes / 8, 1024)));
   synced_ = true;
   log_.release(next_ - 1);  // the stream holds this log up to there
   return {};

@@ -216,7 +216,7 @@ TEST_CASE("a second writer on the same stream is fenced: it ships nothing and sa
 TEST_CASE("a replica whose next position has left the stream refuses to start, saying to seed it from a backup") {
   TempDir dir;
   NatsServer nats(dir.sub("nats"));
-  auto writer = start_writer(dir.sub("w"), nats.url(), {"--replicate-max-bytes", "8000"});
+  auto writer = start_writer(dir.sub("w"), nats.url(), {"--replicate-max-bytes", "8KB"});
   // Sends from four clients at once: a wave of them ships in messages small enough for
   // the stream to keep its latest ones (one larger than its limit would leave it empty).
   std::atomic<int> stored{0};

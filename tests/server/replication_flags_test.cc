@@ -60,6 +60,7 @@ TEST_CASE("each replication flag past its bound is exit 2 naming the flag") {
       {{"--replicate", kNats, "--replicate-max-age", "3 weeks"}, "--replicate-max-age"},
       {{"--replicate", kNats, "--replicate-max-bytes", "0"}, "--replicate-max-bytes"},
       {{"--replicate", kNats, "--replicate-max-bytes", "9ZB"}, "--replicate-max-bytes"},
+      {{"--replicate", kNats, "--replicate-max-bytes", "8191"}, "--replicate-max-bytes must be at least 8KB"},
       {{"--replicate", kNats, "--replicate-linger-ms", "-1"}, "--replicate-linger-ms"},
       {{"--replicate", kNats, "--replicate-linger-ms", "1001"}, "--replicate-linger-ms"},
       {{"--replicate", kNats, "--replicate-mode", "quorum"}, "--replicate-mode"},
