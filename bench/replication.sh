@@ -32,30 +32,35 @@ metric() {  # metric PORT NAME -> its value
   curl -fs "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 ~ "^"n"({|$)" && !found { print $2; found = 1 }'
 }
 
-# nats N: starts N nats-servers (a cluster when N > 1); prints the client URLs, comma-separated.
+# nats N [TAG]: starts N nats-servers (a cluster when N > 1) with store folders of their
+# own (TAG tells runs apart); prints the client URLs, comma-separated, once every server
+# is healthy in full: JetStream on, and in a cluster its metadata leader known (until
+# then JetStream's API times out).
 nats() {
-  local n=$1 urls=() routes=()
+  local n=$1 tag=${2:-} urls=() routes=()
   for i in $(seq 1 "$n"); do routes+=("nats-route://127.0.0.1:$((16250 + i))"); done
   for i in $(seq 1 "$n"); do
-    local conf="$work/nats-$n-$i.conf"
+    local conf="$work/nats-$tag$n-$i.conf"
     {
       echo "server_name: bench$n-$i"
       echo "listen: 127.0.0.1:$((16220 + i))"
       echo "http: 127.0.0.1:$((16230 + i))"
-      echo "jetstream { store_dir: \"$work/nats-$n-$i\" }"
+      echo "jetstream { store_dir: \"$work/nats-$tag$n-$i\" }"
       if [ "$n" -gt 1 ]; then
         echo "cluster { name: bench, listen: 127.0.0.1:$((16250 + i)), routes: [$(IFS=,; echo "${routes[*]}")] }"
       fi
     } >"$conf"
-    /usr/sbin/nats-server -c "$conf" >"$work/nats-$n-$i.log" 2>&1 &
+    /usr/sbin/nats-server -c "$conf" >"$work/nats-$tag$n-$i.log" 2>&1 &
     pids+=($!)
     urls+=("nats://127.0.0.1:$((16220 + i))")
   done
   for i in $(seq 1 "$n"); do
-    for _ in $(seq 1 300); do
-      curl -fs -o /dev/null "http://127.0.0.1:$((16230 + i))/healthz?js-enabled-only=true" && break
+    local healthy=""
+    for _ in $(seq 1 1200); do
+      curl -fs -o /dev/null "http://127.0.0.1:$((16230 + i))/healthz" && { healthy=1; break; }
       sleep 0.05
     done
+    [ -n "$healthy" ] || { echo "replication: nats-server $tag$n-$i not healthy after 60 s" >&2; exit 1; }
   done
   (IFS=,; echo "${urls[*]}")
 }
@@ -138,8 +143,8 @@ for n in 1 3; do
 done
 
 echo "replication: sync mode, an R3 stream (${seconds}s of sends)..." >&2
-urls=$(nats 3)
-# A stream of its own: the R3 run above left its writer's log in MAILBOX.
+# Servers and a stream of their own: the R3 run above left its writer's log in MAILBOX.
+urls=$(nats 3 sync-)
 sends "r3-sync" --replicate "$urls" --replicate-replicas 3 --replicate-mode sync --replicate-stream SYNC
 stop_nats
 rows+=("{\"benchmark\": \"replication\", \"metric\": \"POST /mobiles, 64 connections, --replicate-mode sync to R3\", \"value\": $ok, \"unit\": \"successes/s\", \"errors\": $errors, \"reference\": \"not replicated\", \"ratio\": $(ratio "$ok" "$base_ok" $((errors + base_errors)))}")
