@@ -37,7 +37,6 @@ struct RocksSpec {
   bool read_only = false;
 };
 
-// An open database with its column families. Not copyable; thread-safe as RocksDB is.
 // The lock file of a read-only open's scratch folder, held (flock) while the folder is
 // in use, so that another process's sweep of orphaned folders leaves it alone.
 struct ScratchLock {
@@ -48,6 +47,7 @@ struct ScratchLock {
   ~ScratchLock();
 };
 
+// An open database with its column families. Not copyable; thread-safe as RocksDB is.
 class RocksDb {
  public:
   // Errors: not_found (no database and create_if_missing is false), invalid_argument
