@@ -17,6 +17,9 @@ namespace mailbox::app {
 namespace {
 // At stop, how long the shipper may go on shipping what is committed.
 constexpr std::chrono::milliseconds kShipOnStop{1000};
+// Positions whose dedupe rows a replicating store keeps in memory for its shipper (about
+// 3 MB; a shipper further behind reads them from RocksDB).
+constexpr std::size_t kRecentDedupeRows = 65'536;
 
 // Views that applied events from position `from` on (cut from the log) start again
 // from an empty generation: their workers rebuild them from the log.
@@ -54,6 +57,10 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
   if (!options.store.on_recovery)
     options.store.on_recovery = [] { spdlog::info("log: there is room on the disk again; sends are taken again"); };
   if (options.replication.role == replication::Role::replica) options.policies.follow_checkpoint = true;
+  // A writer's shipper (a replica's too, once promoted) reads each commit's dedupe rows
+  // right after it: from memory, for the last kRecentDedupeRows positions.
+  if (options.replication.role != replication::Role::none && options.store.recent_dedupe_rows == 0)
+    options.store.recent_dedupe_rows = kRecentDedupeRows;
   // A synchronous writer acts on nothing JetStream does not hold: its shipper releases
   // what was acknowledged (the last start's unshipped tail included).
   if (options.replication.role == replication::Role::writer && options.replication.mode == replication::Mode::sync)

@@ -21,6 +21,7 @@ bool supplied(const EventId& id) {
 
 Result<std::uint64_t> cut_log(LogDb& db, std::uint64_t from, const std::function<void(const RecordedEvent&)>& visit) {
   if (from == 0) return fail(Code::invalid_argument, "the log is cut from position 1 on at most");
+  db.recent_dedupe_rows().clear();  // its rows past the cut go
   rocksdb::WriteBatch wb;
   std::uint64_t removed = 0;
   std::vector<EventId> ids;

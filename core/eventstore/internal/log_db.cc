@@ -62,6 +62,7 @@ Result<std::unique_ptr<LogDb>> LogDb::open(const std::string& path, const StoreO
   if (!rocks) return std::unexpected(rocks.error());
   std::unique_ptr<LogDb> self(new LogDb());
   self->rocks_ = std::move(*rocks);
+  self->recent_ = std::make_unique<RecentDedupeRows>(options.read_only ? 0 : options.recent_dedupe_rows);
   if (!options.read_only)
     if (auto s = self->keep_a_memtable_row(); !s) return std::unexpected(s.error());
   return self;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/eventstore/internal/recent_dedupe_rows.h"
 #include "core/eventstore/options.h"
 #include "core/eventstore/status.h"
 #include "core/eventstore/types.h"
@@ -31,6 +32,9 @@ class LogDb {
   rocksdb::ColumnFamilyHandle* dedupe() const { return rocks_->family(3); }
   rocksdb::ColumnFamilyHandle* checkpoints() const { return rocks_->family(4); }
   bool read_only() const { return rocks_->read_only(); }
+  // The dedupe rows of the latest appends (StoreOptions::recent_dedupe_rows); fed by the
+  // writer, cleared by whatever else changes the log. Thread-safe.
+  RecentDedupeRows& recent_dedupe_rows() const { return *recent_; }
 
   // For a read-only (secondary) instance: catch up with what the primary has written.
   Status catch_up() { return rocks_->catch_up(); }
@@ -84,6 +88,7 @@ class LogDb {
   Status keep_a_memtable_row();
 
   std::unique_ptr<storage::RocksDb> rocks_;
+  std::unique_ptr<RecentDedupeRows> recent_;
 };
 
 }  // namespace mailbox::eventstore

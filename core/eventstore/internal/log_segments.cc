@@ -72,8 +72,12 @@ Result<LogSegment> read_segment(const LogDb& db, std::uint64_t from, std::size_t
     ++expected;
   }
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading the log"));
-  auto dedupe = read_dedupe_rows(db, ro, segment.first, ids, segment.dedupe);
-  if (!dedupe) return std::unexpected(dedupe.error());
+  if (auto recent = ids.empty() ? std::nullopt : db.recent_dedupe_rows().rows(segment.first, segment.last())) {
+    segment.dedupe = std::move(*recent);
+  } else {
+    auto dedupe = read_dedupe_rows(db, ro, segment.first, ids, segment.dedupe);
+    if (!dedupe) return std::unexpected(dedupe.error());
+  }
   if (it->Valid()) return segment;  // not at the snapshot's head
   if (segment.envelopes.empty()) {
     // Past the head: the checkpoints alone, when from is just past it.

@@ -112,6 +112,7 @@ struct Writer::Round {
   // it stores.
   std::unordered_map<std::string_view, std::uint64_t, StringHash, std::equal_to<>> overlay;
   std::unordered_map<EventId, EventRef, IdHash> ids;
+  std::vector<RecentDedupeRows::Placed> placed;  // the dedupe rows written, by position
   std::uint64_t events = 0, txns = 0;
 };
 
@@ -372,6 +373,7 @@ void Writer::stage(Round& round, std::size_t t) {
   const Transaction& txn = round.batch[t].txn;
   TxnOutcome& out = round.outcomes[t];
   const std::uint32_t writes_before = round.wb.Count();
+  const bool keep_recent = db_.recent_dedupe_rows().enabled();
   for (std::size_t p = 0; p < txn.streams.size(); ++p) {
     if (!out.is_new[p]) continue;
     const StreamAppend& part = txn.streams[p];
@@ -393,6 +395,7 @@ void Writer::stage(Round& round, std::size_t t) {
       if (!e.id) continue;
       round.wb.Put(db_.dedupe(), slice(*e.id), dedupe_value);
       round.ids.emplace(*e.id, EventRef{t, p, i});
+      if (keep_recent) round.placed.push_back({first + i, DedupeRow{*e.id, result}});
     }
     round.overlay[part.stream] = version;
     out.parts[p].result = result;
@@ -411,6 +414,7 @@ void Writer::process_segment(Pending& pending) {
     return pending.segment_done(std::unexpected(staged.error()));
   }
   if (wb.Count() > 0) {
+    db_.recent_dedupe_rows().clear();  // rows of another store's appends: read from RocksDB
     if (auto e = write_synced(wb)) return pending.segment_done(std::unexpected(*e));
     next_position_ += *staged;
     batches_.fetch_add(1, std::memory_order_relaxed);
@@ -423,6 +427,7 @@ void Writer::process_segment(Pending& pending) {
 std::optional<Error> Writer::write(Round& round) {
   if (round.wb.Count() == 0) return std::nullopt;
   if (auto e = write_synced(round.wb)) return e;
+  db_.recent_dedupe_rows().add(next_position_, round.next - 1, round.placed);
   next_position_ = round.next;
   for (auto& [stream, version] : round.overlay) heads_.put(stream, version);
   batches_.fetch_add(1, std::memory_order_relaxed);
