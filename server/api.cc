@@ -42,12 +42,6 @@ void Api::answer_live(const Caller& caller, std::shared_ptr<ChunkStream> stream,
   answer(std::move(r));
 }
 
-Answer Api::on_io(Answer answer) const {
-  return [post = post_, answer = std::move(answer)](Reply reply) mutable {
-    post([answer = std::move(answer), reply = std::move(reply)]() mutable { answer(std::move(reply)); });
-  };
-}
-
 void Api::after(std::string_view view, std::uint64_t min_position, std::chrono::milliseconds wait,
                 std::function<void(bool fresh)> then) {
   if (min_position == 0) return then(true);

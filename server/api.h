@@ -146,8 +146,15 @@ class Api {
              std::function<void(bool fresh)> then);
   // Answers a live stream, if the bound on live streams lets the caller open one more.
   void answer_live(const Caller& caller, std::shared_ptr<ChunkStream> stream, Answer answer);
-  // Runs fn on an I/O thread, with the answer to hand on.
-  Answer on_io(Answer answer) const;
+  // Wraps a completion so that it runs on an I/O thread: the engine's thread that
+  // completes a command (the log's writer, for a send) only hands the result over, and
+  // the answer's JSON is made on the I/O thread.
+  template <typename R>
+  std::function<void(R)> on_io(std::function<void(R)> then) const {
+    return [post = post_, then = std::move(then)](R r) mutable {
+      post([then = std::move(then), r = std::move(r)]() mutable { then(std::move(r)); });
+    };
+  }
   // Who calls: the token's identity when the route needs one (a problem when it is
   // missing or refused, or lacks the route's scope), the client's address.
   std::expected<Caller, Problem> identify(const HttpRequest& req, Rule rule) const;

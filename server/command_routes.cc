@@ -48,13 +48,14 @@ void Api::post_mobiles(const Call& call, Answer answer) {
   }
   commands::SendMessage command{*user, (*fields)["receiver"], (*fields)["text"], std::nullopt, call.caller.actor()};
   if (auto key = call.req.header("idempotency-key")) command.idempotency_key = std::string(*key);
-  engine_.send().send(std::move(command), [answer = on_io(std::move(answer))](app::Result<commands::SendResult> r) {
+  auto answer_sent = [answer = std::move(answer)](app::Result<commands::SendResult> r) {
     if (!r) return answer(std::unexpected(problem_of(r.error(), kSendFields)));
     Resource created{Resource::Kind::created, sent_json(*r), "application/json", {}, nullptr};
     created.headers.emplace_back("Location", "/readmails/" + url_encode(r->sent.message_id));
     if (r->duplicate) created.headers.emplace_back("Idempotent-Replayed", "true");
     answer(std::move(created));
-  });
+  };
+  engine_.send().send(std::move(command), on_io<app::Result<commands::SendResult>>(std::move(answer_sent)));
 }
 
 void Api::post_mark_read(const Call& call, Answer answer) {
@@ -72,14 +73,15 @@ void Api::post_mark_read(const Call& call, Answer answer) {
   receiver = *own;
   if (receiver.empty()) return answer(std::unexpected(problem("missing_field", "receiver: is required", "receiver")));
   const std::string id(call.params.get("id"));
-  engine_.mark_read().mark_read({id, receiver, call.caller.actor()}, [id, answer = on_io(std::move(answer))](
-                                                    app::Result<commands::MarkReadResult> r) {
+  auto answer_read = [id, answer = std::move(answer)](app::Result<commands::MarkReadResult> r) {
     if (!r) return answer(std::unexpected(problem_of(r.error())));
     app::JsonWriter w;
     w.begin_object().field("id", id).field("read", true).field("position", r->position);
     w.field("alreadyRead", r->already_read).end_object();
     answer(Resource{Resource::Kind::ok, w.take(), "application/json", {}, nullptr});
-  });
+  };
+  engine_.mark_read().mark_read({id, receiver, call.caller.actor()},
+                                on_io<app::Result<commands::MarkReadResult>>(std::move(answer_read)));
 }
 
 void Api::post_redrive(const Call& call, Answer answer) {
@@ -93,13 +95,14 @@ void Api::post_redrive(const Call& call, Answer answer) {
   if (message_id.empty())
     return answer(std::unexpected(problem("invalid_parameter", "messageId: is required", "messageId")));
   const std::string alarm_id(call.params.get("alarmId"));
-  engine_.redrive().redrive({alarm_id, message_id, call.caller.actor()}, [alarm_id, answer = on_io(std::move(answer))](
-                                                        app::Result<std::uint64_t> r) {
+  auto answer_redriven = [alarm_id, answer = std::move(answer)](app::Result<std::uint64_t> r) {
     if (!r) return answer(std::unexpected(problem_of(r.error())));
     app::JsonWriter w;
     w.begin_object().field("alarmId", alarm_id).field("position", *r).end_object();
     answer(Resource{Resource::Kind::accepted, w.take(), "application/json", {}, nullptr});
-  });
+  };
+  engine_.redrive().redrive({alarm_id, message_id, call.caller.actor()},
+                            on_io<app::Result<std::uint64_t>>(std::move(answer_redriven)));
 }
 
 }  // namespace mailbox::server
