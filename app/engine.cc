@@ -17,8 +17,8 @@ namespace mailbox::app {
 namespace {
 // At stop, how long the shipper may go on shipping what is committed.
 constexpr std::chrono::milliseconds kShipOnStop{1000};
-// Positions whose dedupe rows a replicating store keeps in memory for its shipper (about
-// 3 MB; a shipper further behind reads them from RocksDB).
+// Positions whose dedupe rows a replicating store keeps in memory for its shipper (at most
+// about 4 MB; a shipper further behind reads them from RocksDB).
 constexpr std::size_t kRecentDedupeRows = 65'536;
 
 // Views that applied events from position `from` on (cut from the log) start again

@@ -37,7 +37,7 @@ struct StoreOptions {
   // 0: no bound.
   std::size_t max_pending_events = 65'536;
   // The dedupe rows of the last this many positions the writer appended, kept in memory
-  // for read_segment (about 50 bytes per supplied event id): a shipper that keeps up
+  // for read_segment (56 bytes per supplied event id): a shipper that keeps up
   // reads them there instead of from RocksDB. 0: none kept (a store that nobody ships).
   std::size_t recent_dedupe_rows = 0;
   // Files RocksDB keeps open for the log (-1: as many as it likes).

@@ -21,7 +21,9 @@ bool supplied(const EventId& id) {
 
 Result<std::uint64_t> cut_log(LogDb& db, std::uint64_t from, const std::function<void(const RecordedEvent&)>& visit) {
   if (from == 0) return fail(Code::invalid_argument, "the log is cut from position 1 on at most");
-  db.recent_dedupe_rows().clear();  // its rows past the cut go
+  // A cut runs on a store opened for it alone, before anything appends; should that
+  // change, the in-memory rows past the cut must go too.
+  db.recent_dedupe_rows().clear();
   rocksdb::WriteBatch wb;
   std::uint64_t removed = 0;
   std::vector<EventId> ids;
