@@ -48,9 +48,7 @@ void Api::after(std::string_view view, std::uint64_t min_position, std::chrono::
   if (draining_) return then(false);
   // The engine calls back on a waiter thread, which must not run queries: hop to an
   // I/O thread.
-  engine_.when_visible(view, min_position, wait, [post = post_, then = std::move(then)](bool fresh) mutable {
-    post([then = std::move(then), fresh] { then(fresh); });
-  });
+  engine_.when_visible(view, min_position, wait, on_io<bool>(std::move(then)));
 }
 
 }  // namespace mailbox::server
