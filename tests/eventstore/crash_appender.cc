@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& store = *opened;
-  const std::string prefix = "crash-" + std::to_string(::getpid()) + "-";
+  // Unique per process: a pid alone comes back once the pids wrap (32,768 on many
+  // machines), and a stream of an earlier round would then refuse no_stream.
+  const std::string prefix = "crash-" + to_string(new_event_id()) + "-";
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

@@ -29,7 +29,7 @@ std::vector<Ack> run_and_kill(const std::string& dir, int acks_before_kill) {
   appender.read_lines(static_cast<std::size_t>(acks_before_kill), std::chrono::seconds(30));
   appender.kill();
   const auto result = appender.wait();
-  CHECK(result.exit_code == -1);  // killed, not exited
+  CHECK_MESSAGE(result.exit_code == -1, "the appender exited instead of being killed: " << result.err);
   std::vector<Ack> acks;
   std::istringstream lines(result.out);
   for (std::string text; std::getline(lines, text);) {
