@@ -70,6 +70,11 @@ struct Checkpoint {
 struct Transaction {
   std::vector<StreamAppend> streams;
   std::vector<Checkpoint> checkpoints;
+  // The caller's word that none of the supplied event ids is stored yet: the writer
+  // then looks them up among this commit's own only, not in the store (a read each).
+  // A policy gives it for what it derives from events appended after it began to lead
+  // in this process (PolicyRunner). Given wrongly, a second copy of an event is stored.
+  bool ids_are_new = false;
 };
 
 struct AppendResult {
@@ -132,6 +137,7 @@ struct WriterStats {
   std::uint64_t transactions = 0;  // transactions committed (not refused)
   std::uint64_t events = 0;        // events appended
   std::uint64_t write_micros = 0;  // time spent in synced writes, in total
+  std::uint64_t id_lookups = 0;    // supplied event ids looked up in the store (a read each)
 };
 
 }  // namespace mailbox::eventstore

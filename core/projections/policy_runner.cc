@@ -32,6 +32,8 @@ Status PolicyRunner::start() {
   // What earlier processes derived from the released log; more, unreleased (sync
   // replication), shows once released and is not waited for.
   derived_upto_.store(std::max(derived_upto_.load(), log_.head()), std::memory_order_release);
+  // A follower's runner leads only from lead(), which sets it then.
+  ids_new_after_.store(following_ ? UINT64_MAX : log_.durable_head(), std::memory_order_release);
   state_.clear_error();
   stopping_ = false;
   finished_ = false;
@@ -86,8 +88,14 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
     }
   if (handled > from) {
     txn.checkpoints.push_back({std::string(policy_.name()), handled});
+    txn.ids_are_new = from >= ids_new_after_.load(std::memory_order_acquire);
     auto committed = log_.commit(std::move(txn));
-    if (!committed) return std::unexpected(committed.error());
+    if (!committed) {
+      // It may be stored after all (a write whose sync failed): from here on what is
+      // derived from these events again is looked up.
+      ids_new_after_.store(std::max(ids_new_after_.load(), handled), std::memory_order_release);
+      return std::unexpected(committed.error());
+    }
     std::uint64_t last = derived_upto_.load(std::memory_order_relaxed);
     for (const auto& s : committed->streams) last = std::max(last, s.last_position);
     derived_upto_.store(last, std::memory_order_release);
@@ -110,6 +118,7 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
 void PolicyRunner::lead() {
   // What it followed was derived elsewhere, at or below the log's head as of now.
   derived_upto_.store(std::max(derived_upto_.load(), log_.durable_head()), std::memory_order_release);
+  ids_new_after_.store(log_.durable_head(), std::memory_order_release);
   following_ = false;
   log_.committed().wake_all();
 }

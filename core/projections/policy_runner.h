@@ -75,6 +75,11 @@ class PolicyRunner {
   const PolicyOptions options_;
   std::atomic<bool> following_;  // follows its checkpoint instead of reacting (until lead())
   std::atomic<std::uint64_t> derived_upto_{0};  // the last position this runner committed (see derived_upto())
+  // What the runner derives from events past this position is not stored yet (its
+  // commits say so: Transaction::ids_are_new): they were appended after it began to
+  // lead in this process (the durable head at start() or lead()), and no commit of
+  // what it derived from them has failed (one that failed may be stored after all).
+  std::atomic<std::uint64_t> ids_new_after_{UINT64_MAX};
   FollowerState state_;
   std::mutex control_mutex_;  // orders start() and stop() calls; guards thread_
   std::atomic<bool> stopping_{false};

@@ -6,6 +6,7 @@
 #include "core/projections/policy_runner.h"
 #include "tests/projections/test_followers.h"
 #include "tests/support/eventually.h"
+#include "tests/support/faulty_file_system.h"
 #include "tests/support/events.h"
 #include "tests/support/temp_dir.h"
 
@@ -66,4 +67,81 @@ TEST_CASE("a policy error that is not transient halts the runner before that eve
   CHECK(runner.position() == 5);  // everything before it was handled and committed
   CHECK(derived_count(*log) == 5);
   CHECK(log->checkpoint("derive").value() == std::optional<std::uint64_t>(5));
+}
+
+namespace {
+
+std::uint64_t id_lookups(const eventstore::EventStore& log) { return log.writer_stats().id_lookups; }
+
+// Appends `sources` Test events, then what DerivePerEvent derives from them, with the
+// derive checkpoint left before them: as a log copied from a writer can hold them (a
+// batch shipped without its checkpoint).
+void derived_ahead_of_checkpoint(eventstore::EventStore& log, int sources) {
+  for (int i = 0; i < sources; ++i)
+    REQUIRE(log.append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  const auto written = log.read_log(1, static_cast<std::size_t>(sources)).value();
+  for (const auto& source : written) {
+    eventstore::NewEvent derived;
+    derived.type = "Derived";
+    derived.payload = "from " + std::to_string(source.position);
+    derived.id = eventstore::derive_event_id(source.id, "derived");
+    REQUIRE(log.append("derived", eventstore::ExpectedVersion::any(), {derived}).has_value());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("what a runner derives again from events older than its start is looked up and stored once; what it "
+          "derives from events appended since it began to lead is not looked up") {
+  testing::TempDir dir;
+  auto log = std::move(eventstore::EventStore::open(dir.str()).value());
+  derived_ahead_of_checkpoint(*log, 6);
+  testing::DerivePerEvent policy;
+  auto options = quick();
+  options.batch_events = 1;  // one derived event per commit, as they were stored
+  SUBCASE("started on that log") {}
+  SUBCASE("following it, then made to lead") { options.follow_checkpoint = true; }
+  projections::PolicyRunner runner(*log, policy, options);
+  const auto before = id_lookups(*log);
+  REQUIRE(runner.start().has_value());
+  if (options.follow_checkpoint) runner.lead();
+  REQUIRE_MESSAGE(eventually([&] { return runner.position() == log->head(); }), "the runner never caught up");
+  CHECK(derived_count(*log) == 6);  // each found stored: none twice
+  CHECK(id_lookups(*log) - before == 6);
+
+  const auto caught_up = id_lookups(*log);
+  for (int i = 0; i < 4; ++i)
+    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  REQUIRE_MESSAGE(eventually([&] { return derived_count(*log) == 10; }), "nothing derived from the new events");
+  CHECK(id_lookups(*log) == caught_up);
+  CHECK_FALSE(runner.state().error().has_value());
+}
+
+TEST_CASE("after a commit of derived events fails, the runner looks up what it derives from those events again") {
+  testing::TempDir dir;
+  auto [fs, env] = testing::FaultyFileSystem::make();
+  eventstore::StoreOptions store_options;
+  store_options.env = env.get();
+  auto log = std::move(eventstore::EventStore::open(dir.str(), store_options).value());
+  testing::DerivePerEvent policy;
+  policy.unavailable_times = 1'000'000;  // reacts to nothing until told
+  projections::PolicyRunner runner(*log, policy, quick());
+  REQUIRE(runner.start().has_value());
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  fs->fill_disk(true);
+  policy.unavailable_times = 0;
+  REQUIRE_MESSAGE(eventually([&] { return log->failure().has_value(); }), "the runner's commit never met the full disk");
+  const auto before = id_lookups(*log);
+  fs->fill_disk(false);
+  REQUIRE_MESSAGE(eventually([&] { return derived_count(*log) == 3; }), "nothing derived once there was room");
+  CHECK(id_lookups(*log) - before == 3);
+
+  // Events appended after that are derived without a lookup again.
+  const auto derived = id_lookups(*log);
+  for (int i = 0; i < 2; ++i)
+    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  REQUIRE_MESSAGE(eventually([&] { return derived_count(*log) == 5; }), "nothing derived from the later events");
+  CHECK(id_lookups(*log) == derived);
+  CHECK_FALSE(runner.state().error().has_value());
 }

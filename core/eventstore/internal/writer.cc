@@ -206,7 +206,8 @@ std::optional<Error> Writer::failure() const {
 
 WriterStats Writer::stats() const {
   return {batches_.load(std::memory_order_relaxed), transactions_.load(std::memory_order_relaxed),
-          events_.load(std::memory_order_relaxed), write_micros_.load(std::memory_order_relaxed)};
+          events_.load(std::memory_order_relaxed), write_micros_.load(std::memory_order_relaxed),
+          id_lookups_.load(std::memory_order_relaxed)};
 }
 
 void Writer::run() {
@@ -319,6 +320,8 @@ bool Writer::decide(Round& round, std::size_t t) {
         here.ref_txn = static_cast<int>(ref.txn);
         here.ref_part = static_cast<int>(ref.part);
       } else {
+        if (txn.ids_are_new) continue;  // not stored: the caller's word (Transaction)
+        id_lookups_.fetch_add(1, std::memory_order_relaxed);
         auto stored = db_.find_event_id(*e.id);
         if (!stored) {
           out.error = stored.error();

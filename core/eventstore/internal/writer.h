@@ -125,7 +125,7 @@ class Writer {
   std::optional<Error> failure_;
 
   CommitListener on_commit_;
-  std::atomic<std::uint64_t> batches_{0}, transactions_{0}, events_{0}, write_micros_{0};
+  std::atomic<std::uint64_t> batches_{0}, transactions_{0}, events_{0}, write_micros_{0}, id_lookups_{0};
   std::thread thread_;
 };
 
