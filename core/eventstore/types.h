@@ -73,7 +73,8 @@ struct Transaction {
   // The caller's word that none of the supplied event ids is stored yet: the writer
   // then looks them up among this commit's own only, not in the store (a read each).
   // A policy gives it for what it derives from events appended after it began to lead
-  // in this process (PolicyRunner). Given wrongly, a second copy of an event is stored.
+  // in this process (PolicyRunner; the ids derived from the source events' ids, one
+  // runner per policy). Given wrongly, a second copy of an event is stored.
   bool ids_are_new = false;
 };
 
