@@ -76,6 +76,13 @@ struct Transaction {
   // in this process (PolicyRunner; the ids derived from the source events' ids, one
   // runner per policy). Given wrongly, a second copy of an event is stored.
   bool ids_are_new = false;
+  // Events derived by a policy, each stored once on its own: an event whose id is
+  // stored already (as this very event) is left out, whichever append stored it, and
+  // the other events of its append are appended. Without it an append is stored
+  // whole or not at all: some of its ids stored, or stored by different appends, is
+  // refused. A policy that derives again after a restart or a promotion, in other
+  // batches than those that stored the events, needs it.
+  bool each_event_once = false;
 };
 
 struct AppendResult {

@@ -89,6 +89,7 @@ Result<PolicyRunner::Step> PolicyRunner::step(std::uint64_t from) {
   if (handled > from) {
     txn.checkpoints.push_back({std::string(policy_.name()), handled});
     txn.ids_are_new = from >= ids_new_after_.load(std::memory_order_acquire);
+    txn.each_event_once = true;
     auto committed = log_.commit(std::move(txn));
     if (!committed) {
       // It may be stored after all (a write whose sync failed): from here on what is

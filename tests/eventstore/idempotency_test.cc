@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -145,4 +146,68 @@ TEST_CASE("unrelated callers racing with the same event ids store each id once")
     CHECK(originals == 1);
     CHECK(store->stream_version("idem-" + std::to_string(k)).value() == 1);
   }
+}
+
+TEST_CASE("with each_event_once an append leaves out the events stored already, whichever append stored them; "
+          "without it such an append is refused") {
+  TempDir dir;
+  auto store = std::move(EventStore::open(dir.str()).value());
+  const EventId a = new_event_id(), b = new_event_id(), c = new_event_id(), d = new_event_id();
+  REQUIRE(store->append("s", ExpectedVersion::any(), {event_with_id(a, "a")}).has_value());  // 1
+  REQUIRE(store->append("s", ExpectedVersion::any(), {event_with_id(b, "b")}).has_value());  // 2
+  auto all_four = [&](bool each) {
+    Transaction txn;
+    txn.streams.push_back({"s", ExpectedVersion::any(),
+                           {event_with_id(a, "a"), event_with_id(c, "c"), event_with_id(b, "b"), event_with_id(d, "d")}});
+    txn.checkpoints.push_back({"policy", 2});
+    txn.each_event_once = each;
+    return store->commit(std::move(txn));
+  };
+  auto refused = all_four(false);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == Code::invalid_argument);
+  CHECK(store->head() == 2);
+  CHECK_FALSE(store->checkpoint("policy").value().has_value());
+
+  auto partly = all_four(true);
+  REQUIRE(partly.has_value());
+  CHECK_FALSE(partly->streams[0].duplicate);
+  CHECK(partly->streams[0].first_position == 3);
+  CHECK(partly->streams[0].last_position == 4);
+  CHECK(partly->streams[0].stream_version == 4);
+  CHECK(store->checkpoint("policy").value() == std::optional<std::uint64_t>(2));
+  const auto log = store->read_log(1, 10).value();
+  REQUIRE(log.size() == 4);
+  CHECK(log[2].payload == "c");
+  CHECK(log[2].version == 3);
+  CHECK(log[3].payload == "d");
+  CHECK(log[3].version == 4);
+  // Each id now names its one event, the new ones at their new positions.
+  CHECK(store->find_event(c).value()->position == 3);
+  CHECK(store->find_event(d).value()->position == 4);
+  CHECK(store->find_event(a).value()->position == 1);
+
+  // All four stored now, by three appends: a duplicate, nothing written.
+  auto again = all_four(true);
+  REQUIRE(again.has_value());
+  CHECK(again->streams[0].duplicate);
+  CHECK(store->head() == 4);
+
+  // Two such transactions in one commit round: the second finds the first's events.
+  const EventId e = new_event_id();
+  auto one = [&] {
+    Transaction txn;
+    txn.streams.push_back({"s", ExpectedVersion::any(), {event_with_id(a, "a"), event_with_id(e, "e")}});
+    txn.each_event_once = true;
+    return txn;
+  };
+  std::promise<Result<TransactionResult>> p1, p2;
+  store->commit_async(one(), [&](Result<TransactionResult> r) { p1.set_value(std::move(r)); });
+  store->commit_async(one(), [&](Result<TransactionResult> r) { p2.set_value(std::move(r)); });
+  auto r1 = p1.get_future().get(), r2 = p2.get_future().get();
+  REQUIRE(r1.has_value());
+  REQUIRE(r2.has_value());
+  CHECK(r1->streams[0].duplicate != r2->streams[0].duplicate);
+  CHECK(store->head() == 5);
+  CHECK(store->read_event(5).value().payload == "e");
 }

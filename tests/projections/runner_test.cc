@@ -2,6 +2,8 @@
 // failures, and errors that halt it.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "core/eventstore/event_store.h"
 #include "core/projections/policy_runner.h"
 #include "tests/projections/test_followers.h"
@@ -147,4 +149,36 @@ TEST_CASE("after a commit of derived events fails, the runner looks up what it d
   REQUIRE_MESSAGE(eventually([&] { return derived_count(*log) == 5; }), "nothing derived from the later events");
   CHECK(id_lookups(*log) == derived);
   CHECK_FALSE(runner.state().error().has_value());
+}
+
+TEST_CASE("derived events stored by other appends than the runner's batches make, or only some of them, are each "
+          "stored once and the runner goes on") {
+  // A replica promoted with its policy checkpoint behind its log re-derives with other
+  // batches than the writer had: the writer stored what several events derived into one
+  // stream in one append per batch, in other groups, or only some of it reached the copy.
+  testing::TempDir dir;
+  auto log = std::move(eventstore::EventStore::open(dir.str()).value());
+  int stored = 0;
+  SUBCASE("all of them, one append each") {
+    derived_ahead_of_checkpoint(*log, 6);
+    stored = 6;
+  }
+  SUBCASE("the first three only") {
+    derived_ahead_of_checkpoint(*log, 3);
+    for (int i = 0; i < 3; ++i)
+      REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+    stored = 3;
+  }
+  testing::DerivePerEvent policy;
+  projections::PolicyRunner runner(*log, policy, quick());  // 4 events a batch: one append of several
+  REQUIRE(runner.start().has_value());
+  REQUIRE_MESSAGE(eventually([&] { return runner.position() == log->head() || runner.state().error(); }),
+                  "the runner never caught up");
+  CHECK_FALSE_MESSAGE(runner.state().error().has_value(), runner.state().error()->message);
+  CHECK(derived_count(*log) == 6);
+  std::set<std::string> payloads;
+  const auto derived = log->read_stream("derived", 1, 1000).value();
+  for (const auto& e : derived) CHECK(payloads.insert(e.payload).second);
+  CHECK(payloads.size() == 6);
+  CHECK(stored > 0);
 }

@@ -90,6 +90,9 @@ struct TxnOutcome {
   std::vector<PartOutcome> parts;
   std::vector<bool> is_new;          // per part: appends new events
   std::vector<std::uint64_t> base;   // per part: the stream's version before them
+  // Per part, for Transaction::each_event_once: its events stored already, left out
+  // (empty: none).
+  std::vector<std::vector<bool>> stored;
 };
 
 // Where an event id supplied in this round sits: transaction, part, event.
@@ -303,7 +306,9 @@ bool Writer::decide(Round& round, std::size_t t) {
     std::size_t supplied = 0, found = 0;
     std::optional<PartOutcome> first_found;
     bool consistent = true;
-    for (const auto& e : part.events) {
+    std::vector<bool> stored_events(txn.each_event_once ? part.events.size() : 0, false);
+    for (std::size_t i = 0; i < part.events.size(); ++i) {
+      const NewEvent& e = part.events[i];
       if (!e.id) continue;
       ++supplied;
       PartOutcome here;
@@ -335,20 +340,25 @@ bool Writer::decide(Round& round, std::size_t t) {
         here.result = **stored;
       }
       ++found;
+      if (txn.each_event_once) stored_events[i] = true;
       if (!first_found) first_found = here;
       else if (first_found->ref_txn != here.ref_txn || first_found->ref_part != here.ref_part ||
                first_found->result != here.result)
         consistent = false;
     }
     if (found > 0) {
-      if (found != supplied || !consistent) {
+      if (found == supplied && (consistent || txn.each_event_once)) {
+        out.parts[p] = *first_found;  // stored already (for each_event_once, perhaps by several appends)
+        continue;
+      }
+      if (!txn.each_event_once) {
         out.error = fail(Code::invalid_argument, "some event ids of the append to '" + part.stream +
                                                      "' were already stored by a different append")
                         .error();
         return false;
       }
-      out.parts[p] = *first_found;
-      continue;
+      out.stored.resize(txn.streams.size());
+      out.stored[p] = std::move(stored_events);  // the others are appended
     }
     auto current = version_of(part);
     if (!current) {
@@ -380,9 +390,13 @@ void Writer::stage(Round& round, std::size_t t) {
   for (std::size_t p = 0; p < txn.streams.size(); ++p) {
     if (!out.is_new[p]) continue;
     const StreamAppend& part = txn.streams[p];
+    const std::vector<bool>* stored = p < out.stored.size() && !out.stored[p].empty() ? &out.stored[p] : nullptr;
+    auto left_out = [&](std::size_t i) { return stored != nullptr && (*stored)[i]; };
     std::uint64_t version = out.base[p];
     const std::uint64_t first = round.next;
-    for (const auto& e : part.events) {
+    for (std::size_t i = 0; i < part.events.size(); ++i) {
+      if (left_out(i)) continue;
+      const NewEvent& e = part.events[i];
       ++version;
       const std::uint64_t position = round.next++;
       const EventId id = e.id ? *e.id : new_event_id();
@@ -390,15 +404,18 @@ void Writer::stage(Round& round, std::size_t t) {
       round.wb.Put(db_.log(), key, round.encoder.encode(position, part.stream, version, e, id, round.timestamp));
       round.wb.Put(db_.streams(), keys::stream_key(part.stream, version), key);
     }
-    round.events += part.events.size();
+    round.events += round.next - first;
     AppendResult result{first, round.next - 1, version, false};
     const std::string dedupe_value = keys::encode_dedupe_value(result);
+    std::uint64_t position = first;
     for (std::size_t i = 0; i < part.events.size(); ++i) {
+      if (left_out(i)) continue;
       const auto& e = part.events[i];
+      const std::uint64_t here = position++;
       if (!e.id) continue;
       round.wb.Put(db_.dedupe(), slice(*e.id), dedupe_value);
       round.ids.emplace(*e.id, EventRef{t, p, i});
-      if (keep_recent) round.placed.push_back({first + i, DedupeRow{*e.id, result}});
+      if (keep_recent) round.placed.push_back({here, DedupeRow{*e.id, result}});
     }
     round.overlay[part.stream] = version;
     out.parts[p].result = result;
