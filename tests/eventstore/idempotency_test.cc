@@ -148,7 +148,7 @@ TEST_CASE("unrelated callers racing with the same event ids store each id once")
   }
 }
 
-TEST_CASE("with each_event_once an append leaves out the events stored already, whichever append stored them; "
+TEST_CASE("with each_event_once an append leaves out the events stored already, whichever append stored them, "
           "without it such an append is refused") {
   TempDir dir;
   auto store = std::move(EventStore::open(dir.str()).value());

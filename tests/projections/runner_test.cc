@@ -93,7 +93,7 @@ void derived_ahead_of_checkpoint(eventstore::EventStore& log, int sources) {
 
 }  // namespace
 
-TEST_CASE("what a runner derives again from events older than its start is looked up and stored once; what it "
+TEST_CASE("what a runner derives again from events older than its start is looked up and stored once, what it "
           "derives from events appended since it began to lead is not looked up") {
   testing::TempDir dir;
   auto log = std::move(eventstore::EventStore::open(dir.str()).value());
