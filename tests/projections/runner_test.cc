@@ -28,13 +28,18 @@ projections::PolicyOptions quick() {
 
 std::size_t derived_count(const eventstore::EventStore& log) { return log.read_stream("derived", 1, 1000).value().size(); }
 
+// Appends n events of type Test, what DerivePerEvent derives from.
+void append_sources(eventstore::EventStore& log, int n) {
+  for (int i = 0; i < n; ++i)
+    REQUIRE(log.append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+}
+
 }  // namespace
 
 TEST_CASE("a policy answering unavailable is retried without moving past the event, and derives each event once") {
   testing::TempDir dir;
   auto log = std::move(eventstore::EventStore::open(dir.str()).value());
-  for (int i = 0; i < 10; ++i)
-    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  append_sources(*log, 10);
   testing::DerivePerEvent policy;
   policy.unavailable_times = 5;
   projections::PolicyRunner runner(*log, policy, quick());
@@ -57,8 +62,7 @@ TEST_CASE("a policy answering unavailable is retried without moving past the eve
 TEST_CASE("a policy error that is not transient halts the runner before that event, reported") {
   testing::TempDir dir;
   auto log = std::move(eventstore::EventStore::open(dir.str()).value());
-  for (int i = 0; i < 10; ++i)
-    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  append_sources(*log, 10);
   testing::DerivePerEvent policy;
   policy.fail_at = 6;
   projections::PolicyRunner runner(*log, policy, quick());
@@ -79,8 +83,7 @@ std::uint64_t id_lookups(const eventstore::EventStore& log) { return log.writer_
 // derive checkpoint left before them: as a log copied from a writer can hold them (a
 // batch shipped without its checkpoint).
 void derived_ahead_of_checkpoint(eventstore::EventStore& log, int sources) {
-  for (int i = 0; i < sources; ++i)
-    REQUIRE(log.append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  append_sources(log, sources);
   const auto written = log.read_log(1, static_cast<std::size_t>(sources)).value();
   for (const auto& source : written) {
     eventstore::NewEvent derived;
@@ -89,6 +92,16 @@ void derived_ahead_of_checkpoint(eventstore::EventStore& log, int sources) {
     derived.id = eventstore::derive_event_id(source.id, "derived");
     REQUIRE(log.append("derived", eventstore::ExpectedVersion::any(), {derived}).has_value());
   }
+}
+
+// Appends n sources; what the runner derives from them is stored without a lookup.
+void derives_new_without_lookup(eventstore::EventStore& log, const projections::PolicyRunner& runner, int n) {
+  const auto lookups = id_lookups(log);
+  const auto total = derived_count(log) + static_cast<std::size_t>(n);
+  append_sources(log, n);
+  REQUIRE_MESSAGE(eventually([&] { return derived_count(log) == total; }), "nothing derived from the new events");
+  CHECK(id_lookups(log) == lookups);
+  CHECK_FALSE(runner.state().error().has_value());
 }
 
 }  // namespace
@@ -114,12 +127,7 @@ TEST_CASE("what a runner derives again from events older than its start is looke
   CHECK(derived_count(*log) == 6);  // each found stored: none twice
   CHECK(id_lookups(*log) - before == 6);
 
-  const auto caught_up = id_lookups(*log);
-  for (int i = 0; i < 4; ++i)
-    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
-  REQUIRE_MESSAGE(eventually([&] { return derived_count(*log) == 10; }), "nothing derived from the new events");
-  CHECK(id_lookups(*log) == caught_up);
-  CHECK_FALSE(runner.state().error().has_value());
+  derives_new_without_lookup(*log, runner, 4);
 }
 
 TEST_CASE("after a commit of derived events fails, the runner looks up what it derives from those events again") {
@@ -132,8 +140,7 @@ TEST_CASE("after a commit of derived events fails, the runner looks up what it d
   policy.unavailable_times = 1'000'000;  // reacts to nothing until told
   projections::PolicyRunner runner(*log, policy, quick());
   REQUIRE(runner.start().has_value());
-  for (int i = 0; i < 3; ++i)
-    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+  append_sources(*log, 3);
   fs->fill_disk(true);
   policy.unavailable_times = 0;
   REQUIRE_MESSAGE(eventually([&] { return log->failure().has_value(); }), "the runner's commit never met the full disk");
@@ -143,12 +150,7 @@ TEST_CASE("after a commit of derived events fails, the runner looks up what it d
   CHECK(id_lookups(*log) - before == 3);
 
   // Events appended after that are derived without a lookup again.
-  const auto derived = id_lookups(*log);
-  for (int i = 0; i < 2; ++i)
-    REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
-  REQUIRE_MESSAGE(eventually([&] { return derived_count(*log) == 5; }), "nothing derived from the later events");
-  CHECK(id_lookups(*log) == derived);
-  CHECK_FALSE(runner.state().error().has_value());
+  derives_new_without_lookup(*log, runner, 2);
 }
 
 TEST_CASE("derived events stored by other appends than the runner's batches make, or only some of them, are each "
@@ -165,8 +167,7 @@ TEST_CASE("derived events stored by other appends than the runner's batches make
   }
   SUBCASE("the first three only") {
     derived_ahead_of_checkpoint(*log, 3);
-    for (int i = 0; i < 3; ++i)
-      REQUIRE(log->append("s", eventstore::ExpectedVersion::any(), {testing::event("Test")}).has_value());
+    append_sources(*log, 3);
     stored = 3;
   }
   testing::DerivePerEvent policy;
