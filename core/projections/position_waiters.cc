@@ -30,8 +30,15 @@ void PositionWaiters::signal() {
 
 void PositionWaiters::watch(const eventstore::Watermark& watermark) {
   // On the thread that moved the watermark: a flag and a notify, under a lock that the
-  // dispatch thread holds only to read and reset that flag, never while it scans.
-  auto subscription = watermark.subscribe([this](std::uint64_t) { signal(); });
+  // dispatch thread holds only to read and reset that flag, never while it scans; and
+  // nothing at all while no wait is registered (most moves). A wait registered after
+  // this load has read 0 is looked at by the signal its own wait() sends, and that look
+  // sees this move: the two fences (here and before the dispatch thread's scan) order
+  // the move before the scan whenever the load missed the registration.
+  auto subscription = watermark.subscribe([this](std::uint64_t) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (waiting_.load(std::memory_order_seq_cst) > 0) signal();
+  });
   std::lock_guard lock(mutex_);
   subscriptions_.push_back(std::move(subscription));
 }
@@ -49,6 +56,7 @@ void PositionWaiters::wait(const eventstore::Watermark& watermark, std::uint64_t
       const std::uint64_t id = next_id_++;
       const auto deadline = Clock::now() + timeout;
       entries_.emplace(id, Entry{&watermark, target, deadline, std::move(done)});
+      waiting_.store(entries_.size(), std::memory_order_seq_cst);
       by_target_.emplace(std::make_pair(&watermark, target), id);
       by_deadline_.emplace(deadline, id);
     }
@@ -72,6 +80,7 @@ PositionWaiters::Done PositionWaiters::take(std::uint64_t id) {
       break;
     }
   entries_.erase(entry);
+  waiting_.store(entries_.size(), std::memory_order_seq_cst);
   return done;
 }
 
@@ -86,9 +95,11 @@ void PositionWaiters::run() {
       if (stopping_) return;
       moved_ = false;
     }
+    looks_.fetch_add(1, std::memory_order_relaxed);
     std::vector<std::pair<Done, bool>> answers;
     {
       std::lock_guard lock(mutex_);
+      std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the movers' fence (watch)
       // Reached: per watermark that has waiters, every target at or below its position
       // (the index is sorted by watermark, then target).
       std::vector<std::uint64_t> reached;
@@ -118,6 +129,7 @@ void PositionWaiters::cancel_all(bool close) {
     if (close) closed_ = true;
     for (auto& [id, entry] : entries_) all.push_back(std::move(entry.done));
     entries_.clear();
+    waiting_.store(0, std::memory_order_seq_cst);
     by_target_.clear();
     by_deadline_.clear();
   }

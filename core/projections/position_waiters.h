@@ -8,6 +8,7 @@
 // flag and a notify, under a lock nothing holds for long. This object's own dispatch
 // thread matches waiters to positions, expires deadlines, and calls them back.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -46,6 +47,9 @@ class PositionWaiters {
   // shutting down: nothing then waits for a position that may never come).
   void cancel_all(bool close = false);
   std::size_t pending() const;
+  // How many times the dispatch thread has looked at the waits (woken by a move, a new
+  // wait or a deadline).
+  std::uint64_t looks() const { return looks_.load(std::memory_order_relaxed); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -68,6 +72,11 @@ class PositionWaiters {
   std::condition_variable signal_;
   bool moved_ = false;     // look again: a watermark moved or a wait came
   bool stopping_ = false;  // the destructor runs
+
+  // How many waits are registered (entries_.size(), changed under mutex_): a watermark
+  // that moves while it is 0 wakes nobody. Read by the threads that move watermarks.
+  std::atomic<std::size_t> waiting_{0};
+  std::atomic<std::uint64_t> looks_{0};
 
   mutable std::mutex mutex_;  // guards everything below
   bool closed_ = false;
