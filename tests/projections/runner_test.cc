@@ -160,15 +160,10 @@ TEST_CASE("derived events stored by other appends than the runner's batches make
   // stream in one append per batch, in other groups, or only some of it reached the copy.
   testing::TempDir dir;
   auto log = std::move(eventstore::EventStore::open(dir.str()).value());
-  int stored = 0;
-  SUBCASE("all of them, one append each") {
-    derived_ahead_of_checkpoint(*log, 6);
-    stored = 6;
-  }
+  SUBCASE("all of them, one append each") { derived_ahead_of_checkpoint(*log, 6); }
   SUBCASE("the first three only") {
     derived_ahead_of_checkpoint(*log, 3);
     append_sources(*log, 3);
-    stored = 3;
   }
   testing::DerivePerEvent policy;
   projections::PolicyRunner runner(*log, policy, quick());  // 4 events a batch: one append of several
@@ -181,5 +176,4 @@ TEST_CASE("derived events stored by other appends than the runner's batches make
   const auto derived = log->read_stream("derived", 1, 1000).value();
   for (const auto& e : derived) CHECK(payloads.insert(e.payload).second);
   CHECK(payloads.size() == 6);
-  CHECK(stored > 0);
 }

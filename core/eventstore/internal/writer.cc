@@ -306,7 +306,7 @@ bool Writer::decide(Round& round, std::size_t t) {
     std::size_t supplied = 0, found = 0;
     std::optional<PartOutcome> first_found;
     bool consistent = true;
-    std::vector<bool> stored_events(txn.each_event_once ? part.events.size() : 0, false);
+    std::vector<bool> stored_events;  // for each_event_once; sized at the first event found stored
     for (std::size_t i = 0; i < part.events.size(); ++i) {
       const NewEvent& e = part.events[i];
       if (!e.id) continue;
@@ -340,7 +340,10 @@ bool Writer::decide(Round& round, std::size_t t) {
         here.result = **stored;
       }
       ++found;
-      if (txn.each_event_once) stored_events[i] = true;
+      if (txn.each_event_once) {
+        stored_events.resize(part.events.size(), false);
+        stored_events[i] = true;
+      }
       if (!first_found) first_found = here;
       else if (first_found->ref_txn != here.ref_txn || first_found->ref_part != here.ref_part ||
                first_found->result != here.result)
