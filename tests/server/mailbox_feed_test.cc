@@ -43,8 +43,15 @@ std::string send(std::uint16_t port, const std::string& from, const std::string&
   return r.body;
 }
 
+// Marks a message read once it is in the mailbox: a send's 201 comes before the
+// mailbox policy has saved it, and until then the answer is 409 not_delivered, "try
+// again" (bounded here).
 std::uint64_t mark_read(std::uint16_t port, const std::string& id, const std::string& receiver) {
-  auto r = http_call(port, "POST", "/readmails/" + id + "/read", R"({"receiver":")" + receiver + R"("})");
+  HttpReply r;
+  testing::eventually([&] {
+    r = http_call(port, "POST", "/readmails/" + id + "/read", R"({"receiver":")" + receiver + R"("})");
+    return r.status != 409 || r.body.find("\"code\":\"not_delivered\"") == std::string::npos;
+  });
   REQUIRE_MESSAGE(r.status == 200, r.body);
   return number(r.body, "position");
 }
