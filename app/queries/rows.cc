@@ -172,7 +172,7 @@ std::string phone_entry(std::string_view phone, std::uint64_t position) {
 
 std::string dead_letter_entry(std::uint64_t position) { return index_key(kDeadLetterPrefix, position); }
 
-std::string dead_letter_of(std::string_view alarm_id) { return "xa/" + std::string(alarm_id); }
+std::string dead_letter_of(std::string_view alarm_id) { return std::string(kDeadLetterOfPrefix) + std::string(alarm_id); }
 
 }  // namespace row_keys
 

@@ -78,6 +78,7 @@ std::string phone_prefix(std::string_view phone);
 std::string phone_entry(std::string_view phone, std::uint64_t position);
 inline constexpr std::string_view kDeadLetterPrefix = "x/";
 std::string dead_letter_entry(std::uint64_t position);
+inline constexpr std::string_view kDeadLetterOfPrefix = "xa/";
 std::string dead_letter_of(std::string_view alarm_id);
 }  // namespace row_keys
 

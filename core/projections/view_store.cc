@@ -131,6 +131,13 @@ struct ViewWriter::Impl {
   // The batch's writes by full key (nullopt: deleted); reads look here first.
   std::unordered_map<std::string, std::optional<std::string>> pending;
   std::size_t writes = 0;
+  // may_hold's answers of this batch by full prefix; a put under one makes it true.
+  std::vector<std::pair<std::string, bool>> holds;
+
+  void note_put(const std::string& full_key) {
+    for (auto& [prefix, any] : holds)
+      if (full_key.starts_with(prefix)) any = true;
+  }
 };
 
 ViewWriter::ViewWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -148,13 +155,38 @@ Result<std::optional<std::string>> ViewWriter::get(std::string_view key) {
 }
 
 void ViewWriter::put(std::string_view key, std::string_view value) {
-  impl_->pending.insert_or_assign(impl_->base + std::string(key), std::string(value));
+  auto [it, inserted] = impl_->pending.insert_or_assign(impl_->base + std::string(key), std::string(value));
+  if (!impl_->holds.empty()) impl_->note_put(it->first);
   ++impl_->writes;
 }
 
 void ViewWriter::del(std::string_view key) {
   impl_->pending.insert_or_assign(impl_->base + std::string(key), std::nullopt);
   ++impl_->writes;
+}
+
+Result<bool> ViewWriter::may_hold(std::string_view prefix) {
+  const std::string full = impl_->base + std::string(prefix);
+  for (const auto& [known, any] : impl_->holds)
+    if (known == full) return any;
+  bool any = false;
+  for (const auto& [key, value] : impl_->pending)
+    if (value && key.starts_with(full)) {
+      any = true;
+      break;
+    }
+  if (!any) {
+    const std::string end = prefix_end(full);
+    rocksdb::Slice end_slice(end);
+    rocksdb::ReadOptions ro;
+    if (!end.empty()) ro.iterate_upper_bound = &end_slice;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->rows));
+    it->Seek(full);
+    if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading a view"));
+    any = it->Valid();
+  }
+  impl_->holds.emplace_back(full, any);
+  return any;
 }
 
 std::size_t ViewWriter::count() const { return impl_->writes; }
@@ -366,6 +398,7 @@ Status ViewStore::commit(ViewWriter& batch, std::uint64_t checkpoint_position) {
   auto s = impl_->db->Write(wo, &out);
   if (!s.ok()) return std::unexpected(to_error(s, "writing a view batch"));
   w.pending.clear();
+  w.holds.clear();
   w.writes = 0;
   return {};
 }

@@ -76,6 +76,11 @@ class ViewWriter {
   Result<std::optional<std::string>> get(std::string_view key);
   void put(std::string_view key, std::string_view value);
   void del(std::string_view key);
+  // Whether a row whose key starts with prefix may be in the generation: one is stored,
+  // or was put in this batch. A false is sure; a true may be stale once this batch has
+  // deleted rows. The stored rows are looked at once per batch and prefix, so a
+  // projection can skip its per-event lookups under a prefix that holds nothing.
+  Result<bool> may_hold(std::string_view prefix);
   std::size_t count() const;  // writes so far
 
  private:
