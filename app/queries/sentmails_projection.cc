@@ -15,9 +15,14 @@ eventstore::Status SentmailsProjection::apply(const eventstore::RecordedEvent& e
 
   if (const auto* sent = std::get_if<app::Sent>(&*decoded)) {
     const std::string key = row_keys::message(sent->message_id);
-    auto existing = view.get(key);
-    if (!existing) return std::unexpected(existing.error());
-    if (*existing) return {};  // one Sent per message; a second changes nothing
+    // The send command writes a message's Sent as the first event of the message's own
+    // stream, which the log lets happen once: such a Sent is the message's first, with
+    // no lookup. A Sent anywhere else (none is written so) is looked up first.
+    if (event.version != 1 || event.stream != app::message_stream(sent->message_id)) {
+      auto existing = view.get(key);
+      if (!existing) return std::unexpected(existing.error());
+      if (*existing) return {};  // one Sent per message; a second changes nothing
+    }
     SentRow row{sent->message_id, sent->sender, sent->receiver, sent->text, sent->sent_at_us, false, 0, event.position};
     view.put(key, encode(row));
     view.put(row_keys::sender_entry(row.sender, row.position), row.id);
