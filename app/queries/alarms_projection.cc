@@ -9,7 +9,8 @@ namespace mailbox::queries {
 namespace {
 
 // Removes the alarm's dead-letter row, if it has one. Most views hold no dead letter
-// at all: then there is no lookup per alarm, only one check per batch.
+// at all: then there is no lookup per alarm, only one check per batch. While one is
+// held (until its alarm is delivered), every alarm is looked up as before.
 eventstore::Status forget_dead_letter(projections::ViewWriter& view, const std::string& alarm_id) {
   auto any = view.may_hold(row_keys::kDeadLetterOfPrefix);
   if (!any) return std::unexpected(any.error());

@@ -102,9 +102,30 @@ TEST_CASE("may_hold: a prefix with no row is sure, one stored or put in the batc
   batch.del("p/1");
   REQUIRE((*views)->commit(batch, 2).has_value());
   CHECK(batch.may_hold("p/") == false);  // gone once committed
-  // Another generation's rows are not this one's.
+  // Another generation's rows are not this one's (a new batch: the last one keeps its answer).
   auto other = (*views)->writer("v", 2);
   other.put("p/1", "x");
   REQUIRE((*views)->commit(other, 1).has_value());
-  CHECK(batch.may_hold("p/") == false);
+  auto fresh = (*views)->writer("v", 1);
+  CHECK(fresh.may_hold("p/") == false);
+  auto of_other = (*views)->writer("v", 2);
+  CHECK(of_other.may_hold("p/") == true);
+}
+
+TEST_CASE("may_hold steps over a bounded number of deleted rows, then answers maybe") {
+  TempDir dir;
+  auto views = projections::ViewStore::open(dir.str());
+  REQUIRE(views.has_value());
+  auto fill_and_delete = [&](const std::string& prefix, int n) {
+    auto batch = (*views)->writer("v", 1);
+    for (int i = 0; i < n; ++i) batch.put(prefix + std::to_string(i), "x");
+    REQUIRE((*views)->commit(batch, 1).has_value());
+    for (int i = 0; i < n; ++i) batch.del(prefix + std::to_string(i));
+    REQUIRE((*views)->commit(batch, 2).has_value());
+  };
+  fill_and_delete("few/", 10);
+  fill_and_delete("many/", 2000);
+  auto batch = (*views)->writer("v", 1);
+  CHECK(batch.may_hold("few/") == false);  // ten deleted rows stepped over: sure
+  CHECK(batch.may_hold("many/") == true);  // past the bound: maybe (a lookup per key follows)
 }
