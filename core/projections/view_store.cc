@@ -134,12 +134,13 @@ struct ViewWriter::Impl {
   // The batch's writes by full key (nullopt: deleted); reads look here first.
   std::unordered_map<std::string, std::optional<std::string>> pending;
   std::size_t writes = 0;
-  // may_hold's answers of this batch by full prefix; a put under one makes it true.
+  // may_hold's answers of this batch by prefix (after base); a put under one makes it true.
   std::vector<std::pair<std::string, bool>> holds;
 
-  void note_put(const std::string& full_key) {
+  void note_put(std::string_view full_key) {
+    const std::string_view key = full_key.substr(base.size());
     for (auto& [prefix, any] : holds)
-      if (full_key.starts_with(prefix)) any = true;
+      if (key.starts_with(prefix)) any = true;
   }
 };
 
@@ -169,9 +170,9 @@ void ViewWriter::del(std::string_view key) {
 }
 
 Result<bool> ViewWriter::may_hold(std::string_view prefix) {
-  const std::string full = impl_->base + std::string(prefix);
   for (const auto& [known, any] : impl_->holds)
-    if (known == full) return any;
+    if (known == prefix) return any;  // asked per event: answered without building a key
+  const std::string full = impl_->base + std::string(prefix);
   bool any = false;
   for (const auto& [key, value] : impl_->pending)
     if (value && key.starts_with(full)) {
@@ -192,7 +193,7 @@ Result<bool> ViewWriter::may_hold(std::string_view prefix) {
     else if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading a view"));
     else any = it->Valid();
   }
-  impl_->holds.emplace_back(full, any);
+  impl_->holds.emplace_back(std::string(prefix), any);
   return any;
 }
 
