@@ -45,6 +45,13 @@ std::string prefix_end(std::string prefix) {
 // How many deleted rows may_hold steps over before it answers "maybe".
 constexpr std::uint64_t kMayHoldMaxSkipped = 1000;
 
+// Level-0 table files of the rows before RocksDB merges them into level 1 (its default:
+// 4). A view's rows land all over the key space (every receiver, every phone), so each
+// merge into level 1 rewrites most of level 1 (up to 256 MB); waiting for twice as many
+// flushes halves how often, at the cost of a few more files to look at per read (bloom
+// filters answer most). Measured in docs/benchmarks.md (A run of 2026-11-27, later cuts).
+constexpr int kRowsLevel0FilesBeforeCompaction = 8;
+
 std::string active_key(std::string_view view) { return "active\0"s + std::string(view); }
 std::string last_generation_key(std::string_view view) { return "generations\0"s + std::string(view); }
 std::string checkpoint_key(std::string_view view, std::uint64_t generation) {
@@ -233,7 +240,9 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, cons
   cf.memtable_whole_key_filtering = true;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
-  spec.families = {{rocksdb::kDefaultColumnFamilyName, cf}, {"rows", cf}, {"meta", cf}};
+  rocksdb::ColumnFamilyOptions rows = cf;
+  rows.level0_file_num_compaction_trigger = kRowsLevel0FilesBeforeCompaction;
+  spec.families = {{rocksdb::kDefaultColumnFamilyName, cf}, {"rows", rows}, {"meta", cf}};
 
   auto rocks = storage::RocksDb::open(std::move(spec));
   if (!rocks) return std::unexpected(rocks.error());
