@@ -55,23 +55,40 @@ class NatsServer {
   // here; a cluster's servers start first and are waited for together.
   explicit NatsServer(std::string dir, std::string extra = {}, std::string name = "mailbox_test",
                       std::uint16_t port = 0, bool wait = true)
-      : dir_(std::move(dir)), port_(port ? port : free_port()), monitor_port_(free_port()) {
+      : dir_(std::move(dir)),
+        extra_(std::move(extra)),
+        name_(std::move(name)),
+        port_(port ? port : free_port()),
+        port_picked_(port == 0),
+        monitor_port_(free_port()) {
     std::filesystem::create_directories(dir_);
     config_ = dir_ + "/nats.conf";
-    std::ofstream(config_) << "server_name: " << name << "\nlisten: 127.0.0.1:" << port_
-                           << "\nhttp: 127.0.0.1:" << monitor_port_ << "\njetstream {\n  store_dir: \"" << dir_
-                           << "/store\"\n}\n"
-                           << extra << "\n";
+    write_config();
     if (wait) start();
     else launch();
   }
   ~NatsServer() { stop(); }
   NatsServer(const NatsServer&) = delete;
 
-  // Starts it and waits (bounded) until JetStream answers its health check.
+  // Starts it and waits (bounded) until JetStream answers its health check. A port
+  // free_port() picked can be taken by another process before nats-server binds it:
+  // then it picks new ones (the client port only before the first start, and only when
+  // it chose that one) and starts again, up to kStartAttempts times.
   void start() {
-    launch();
-    wait_healthy("/healthz?js-enabled-only=true", std::chrono::seconds(15));
+    for (int attempt = 1;; ++attempt) {
+      launch();
+      try {
+        wait_healthy("/healthz?js-enabled-only=true", std::chrono::seconds(15));
+        started_ = true;
+        return;
+      } catch (const std::runtime_error& e) {
+        if (attempt == kStartAttempts || std::string(e.what()).find("address already in use") == std::string::npos)
+          throw;
+        if (port_picked_ && !started_) port_ = free_port();
+        monitor_port_ = free_port();
+        write_config();
+      }
+    }
   }
   // Starts the process without waiting.
   void launch() {
@@ -81,7 +98,7 @@ class NatsServer {
   void wait_healthy(const std::string& path, std::chrono::seconds bound) {
     const auto deadline = std::chrono::steady_clock::now() + bound;
     while (!healthy(path)) {
-      if (std::chrono::steady_clock::now() > deadline) {
+      if (std::chrono::steady_clock::now() > deadline || process_->exited()) {
         auto out = process_->wait(std::chrono::milliseconds(100));
         throw std::runtime_error("nats-server " + config_ + " did not become healthy (" + path + "): " + out.err +
                                  out.out);
@@ -126,8 +143,20 @@ class NatsServer {
     return n > 12 && std::string(buf, 12).find("200") != std::string::npos;
   }
 
-  std::string dir_, config_;
-  std::uint16_t port_, monitor_port_;
+  static constexpr int kStartAttempts = 5;
+
+  void write_config() const {
+    std::ofstream(config_) << "server_name: " << name_ << "\nlisten: 127.0.0.1:" << port_
+                           << "\nhttp: 127.0.0.1:" << monitor_port_ << "\njetstream {\n  store_dir: \"" << dir_
+                           << "/store\"\n}\n"
+                           << extra_ << "\n";
+  }
+
+  std::string dir_, extra_, name_, config_;
+  std::uint16_t port_;
+  bool port_picked_;  // chosen by free_port(), not by the caller
+  std::uint16_t monitor_port_;
+  bool started_ = false;  // healthy once: the client port stays from then on
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -104,6 +104,13 @@ class ChildProcess {
     return r;
   }
 
+  // Whether it has exited (or was killed); it stays to be waited for.
+  bool exited() const {
+    if (pid_ <= 0) return true;
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_;
+  }
+
   // What it has written to stderr so far (as read by read_lines, read_until or wait).
   const std::string& err() const { return err_; }
   void kill() { signal(SIGKILL); }
