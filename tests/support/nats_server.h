@@ -72,14 +72,13 @@ class NatsServer {
 
   // Starts it and waits (bounded) until JetStream answers its health check. A port
   // free_port() picked can be taken by another process before nats-server binds it:
-  // then it picks new ones (the client port only before the first start, and only when
-  // it chose that one) and starts again, up to kStartAttempts times.
+  // then it picks new ones (the client port only before it was first healthy, and only
+  // when it chose that one) and starts again, up to kStartAttempts times.
   void start() {
     for (int attempt = 1;; ++attempt) {
       launch();
       try {
         wait_healthy("/healthz?js-enabled-only=true", std::chrono::seconds(15));
-        started_ = true;
         return;
       } catch (const std::runtime_error& e) {
         if (attempt == kStartAttempts || std::string(e.what()).find("address already in use") == std::string::npos)
@@ -97,9 +96,17 @@ class NatsServer {
   // Waits (bounded) until the monitoring path answers 200; throws with the server's output.
   void wait_healthy(const std::string& path, std::chrono::seconds bound) {
     const auto deadline = std::chrono::steady_clock::now() + bound;
-    while (!healthy(path)) {
-      if (std::chrono::steady_clock::now() > deadline || process_->exited()) {
+    for (;;) {
+      // An answer counts only while our process runs: another server may have taken
+      // the monitoring port meanwhile.
+      const bool gone = process_->exited();
+      if (!gone && healthy(path) && !process_->exited()) {
+        started_ = true;
+        return;
+      }
+      if (gone || std::chrono::steady_clock::now() > deadline) {
         auto out = process_->wait(std::chrono::milliseconds(100));
+        process_.reset();
         throw std::runtime_error("nats-server " + config_ + " did not become healthy (" + path + "): " + out.err +
                                  out.out);
       }
@@ -156,7 +163,7 @@ class NatsServer {
   std::uint16_t port_;
   bool port_picked_;  // chosen by free_port(), not by the caller
   std::uint16_t monitor_port_;
-  bool started_ = false;  // healthy once: the client port stays from then on
+  bool started_ = false;  // was healthy once: the client port stays from then on
   std::unique_ptr<ChildProcess> process_;
 };
 

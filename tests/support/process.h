@@ -86,19 +86,24 @@ class ChildProcess {
     return out_;
   }
 
-  // Waits for the exit (killing it past the timeout) and returns everything.
+  // Waits for the exit (killing it past the timeout) and returns everything. Called
+  // again, it returns the same without waiting (pid -1 would wait for, and signal, any
+  // process).
   ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) ::kill(pid_, SIGKILL);
-      pump(20);
-    }
-    pid_ = -1;
-    while (pump(0)) {
+    if (pid_ > 0) {
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      int status = 0;
+      while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) ::kill(pid_, SIGKILL);
+        pump(20);
+      }
+      pid_ = -1;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      while (pump(0)) {
+      }
     }
     ProcessResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.exit_code = exit_code_;
     r.out = out_;
     r.err = err_;
     return r;
@@ -150,6 +155,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   int out_fd_ = -1, err_fd_ = -1;
   std::string out_, err_;
+  int exit_code_ = -1;  // once waited for
 };
 
 inline ProcessResult run_process(const std::string& path, const std::vector<std::string>& args) {
