@@ -61,25 +61,36 @@ std::string checkpoint_key(std::string_view view, std::uint64_t generation) {
   return k;
 }
 
+// Calls use(iterator) with an iterator of cf (read with ro) that ends before the first
+// key past full_prefix, and returns what use returns. The bound lives as long as the
+// iterator.
+template <class Use>
+auto with_prefix_iterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::ReadOptions ro,
+                          const std::string& full_prefix, Use&& use) {
+  const std::string end = prefix_end(full_prefix);
+  rocksdb::Slice end_slice(end);
+  if (!end.empty()) ro.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  return use(*it);
+}
+
 Status scan_rows(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snapshot,
                  const std::string& base, std::string_view prefix, std::string_view after,
                  const std::function<bool(std::string_view, std::string_view)>& visit) {
   const std::string full_prefix = base + std::string(prefix);
-  const std::string end = prefix_end(full_prefix);
-  rocksdb::Slice end_slice(end);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
-  if (!end.empty()) ro.iterate_upper_bound = &end_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
-  const std::string start = after.empty() ? full_prefix : base + std::string(after);
-  it->Seek(start);
-  if (!after.empty() && it->Valid() && it->key() == rocksdb::Slice(start)) it->Next();
-  for (; it->Valid(); it->Next()) {
-    const std::string_view key(it->key().data() + base.size(), it->key().size() - base.size());
-    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
-  }
-  if (!it->status().ok()) return std::unexpected(to_error(it->status(), "scanning a view"));
-  return {};
+  return with_prefix_iterator(db, cf, ro, full_prefix, [&](rocksdb::Iterator& it) -> Status {
+    const std::string start = after.empty() ? full_prefix : base + std::string(after);
+    it.Seek(start);
+    if (!after.empty() && it.Valid() && it.key() == rocksdb::Slice(start)) it.Next();
+    for (; it.Valid(); it.Next()) {
+      const std::string_view key(it.key().data() + base.size(), it.key().size() - base.size());
+      if (!visit(key, std::string_view(it.value().data(), it.value().size()))) break;
+    }
+    if (!it.status().ok()) return std::unexpected(to_error(it.status(), "scanning a view"));
+    return {};
+  });
 }
 
 }  // namespace
@@ -187,18 +198,18 @@ Result<bool> ViewWriter::may_hold(std::string_view prefix) {
       break;
     }
   if (!any) {
-    const std::string end = prefix_end(full);
-    rocksdb::Slice end_slice(end);
     rocksdb::ReadOptions ro;
-    if (!end.empty()) ro.iterate_upper_bound = &end_slice;
     // Rows deleted under the prefix stay as tombstones until compactions drop them;
     // past this many the answer is "maybe" rather than a longer walk.
     ro.max_skippable_internal_keys = kMayHoldMaxSkipped;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->rows));
-    it->Seek(full);
-    if (it->status().IsIncomplete()) any = true;
-    else if (!it->status().ok()) return std::unexpected(to_error(it->status(), "reading a view"));
-    else any = it->Valid();
+    auto stored = with_prefix_iterator(impl_->db, impl_->rows, ro, full, [&](rocksdb::Iterator& it) -> Result<bool> {
+      it.Seek(full);
+      if (it.status().IsIncomplete()) return true;
+      if (!it.status().ok()) return std::unexpected(to_error(it.status(), "reading a view"));
+      return it.Valid();
+    });
+    if (!stored) return std::unexpected(stored.error());
+    any = *stored;
   }
   impl_->holds.emplace_back(std::string(prefix), any);
   return any;
