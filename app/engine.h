@@ -53,9 +53,8 @@ namespace mailbox::app {
 struct EngineOptions {
   std::string data_dir = "./data";  // holds log/ and views/; created when missing
   eventstore::StoreOptions store;
-  // Memory for all the views' memtables together; past it they are flushed (and, as
-  // the views have no write-ahead log, made durable).
-  std::size_t views_memtable_budget_bytes = 32u << 20;
+  // Memory for all the views' memtables together (see kViewsMemtableBudgetBytes).
+  std::size_t views_memtable_budget_bytes = projections::kViewsMemtableBudgetBytes;
   projections::WorkerOptions workers;
   projections::PolicyOptions policies;
   commands::AlarmSink* alarm_sink = nullptr;      // null: a LogAlarmSink

@@ -31,13 +31,22 @@ using eventstore::Error;
 using eventstore::Result;
 using eventstore::Status;
 
+// Memory for all the views' memtables together; past it they are flushed (the views have
+// no write-ahead log, so that is when their rows become durable). A send writes about
+// 1.4 KB of view rows at keys spread over the whole key space: each flush is a level-0
+// file that overlaps all of level 1, so the fewer and larger the flushes, the less
+// compaction rewrites. 64 MB against 32 halved the views' compaction CPU under a steady
+// load of sends (docs/benchmarks.md, "The views flush half as often"); after a crash at
+// most this much view work is redone from the log.
+inline constexpr std::size_t kViewsMemtableBudgetBytes = 64u << 20;
+
 struct ViewStoreOptions {
   bool create_if_missing = true;
   // Open for reading only (a RocksDB secondary instance): works while another process
   // has the views open for writing; every write fails with unavailable.
   bool read_only = false;
   std::size_t block_cache_bytes = 32u << 20;
-  std::size_t memtable_budget_bytes = 32u << 20;  // all the views' memtables together
+  std::size_t memtable_budget_bytes = kViewsMemtableBudgetBytes;  // all the views' memtables together
   int max_open_files = -1;                        // files RocksDB keeps open (-1: no bound)
   rocksdb::Env* env = nullptr;                    // null: RocksDB's default
 };
