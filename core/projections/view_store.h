@@ -31,13 +31,15 @@ using eventstore::Error;
 using eventstore::Result;
 using eventstore::Status;
 
-// Memory for all the views' memtables together; past it they are flushed (the views have
-// no write-ahead log, so that is when their rows become durable). A send writes about
-// 1.4 KB of view rows at keys spread over the whole key space: each flush is a level-0
-// file that overlaps all of level 1, so the fewer and larger the flushes, the less
-// compaction rewrites. 64 MB against 32 halved the views' compaction CPU under a steady
-// load of sends (docs/benchmarks.md, "The views flush half as often"); after a crash at
-// most this much view work is redone from the log.
+// Memory for all the views' memtables together; past 7/8 of it they are flushed (the
+// views have no write-ahead log, so that is when their rows become durable). A send
+// writes about 1.4 KB of view rows at keys spread over the whole key space: each flush
+// is a level-0 file that overlaps all of level 1, so the fewer and larger the flushes,
+// the less compaction rewrites. 64 MB against 32 cut the views' compaction CPU by 40 to
+// 70% in 120 s of sends (docs/benchmarks.md, "Later on 2026-11-27: the views flush
+// half as often"). More than 64 MB does little unless the rows family's own
+// write_buffer_size (RocksDB's default, 64 MB) grows with it. After a crash at most this
+// much view work is redone from the log.
 inline constexpr std::size_t kViewsMemtableBudgetBytes = 64u << 20;
 
 struct ViewStoreOptions {
@@ -47,8 +49,8 @@ struct ViewStoreOptions {
   bool read_only = false;
   std::size_t block_cache_bytes = 32u << 20;
   std::size_t memtable_budget_bytes = kViewsMemtableBudgetBytes;  // all the views' memtables together
-  int max_open_files = -1;                        // files RocksDB keeps open (-1: no bound)
-  rocksdb::Env* env = nullptr;                    // null: RocksDB's default
+  int max_open_files = -1;        // files RocksDB keeps open (-1: no bound)
+  rocksdb::Env* env = nullptr;    // null: RocksDB's default
 };
 
 class ViewStore;

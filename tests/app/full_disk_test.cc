@@ -37,7 +37,7 @@ int send_many(app::Engine& engine, int n, int& counter) {
 
 // An engine over dir writing through env, started.
 std::unique_ptr<app::Engine> start_engine(const testing::TempDir& dir, rocksdb::Env* env, testing::RecordingSink& sink,
-                                          std::size_t views_memtable_budget_bytes = 32u << 20) {
+                                          std::size_t views_memtable_budget_bytes = projections::kViewsMemtableBudgetBytes) {
   app::EngineOptions options;
   options.data_dir = dir.str();
   options.store.env = env;
