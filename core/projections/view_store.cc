@@ -49,7 +49,8 @@ constexpr std::uint64_t kMayHoldMaxSkipped = 1000;
 // 4). A view's rows land all over the key space (every receiver, every phone), so each
 // merge into level 1 rewrites most of level 1 (up to 256 MB); waiting for twice as many
 // flushes halves how often, at the cost of a few more files to look at per read (bloom
-// filters answer most point reads). Measured in docs/benchmarks.md ("Later on 2026-11-27").
+// filters answer most point reads). Measured in docs/benchmarks.md ("Later on
+// 2026-11-27: the views database merges level 0 less often").
 constexpr int kRowsLevel0FilesBeforeCompaction = 8;
 
 std::string active_key(std::string_view view) { return "active\0"s + std::string(view); }

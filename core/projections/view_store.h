@@ -37,9 +37,9 @@ using eventstore::Status;
 // is a level-0 file that overlaps all of level 1, so the fewer and larger the flushes,
 // the less compaction rewrites. 64 MB against 32 cut the views' compaction CPU by 40 to
 // 70% in 120 s of sends (docs/benchmarks.md, "Later on 2026-11-27: the views flush
-// half as often"). More than 64 MB does little unless the rows family's own
-// write_buffer_size (RocksDB's default, 64 MB) grows with it. After a crash at most this
-// much view work is redone from the log.
+// half as often"). 128 MB was not better in one run, where the rows family's own
+// write_buffer_size (RocksDB's default, 64 MB) capped its memtable. After a crash at
+// most this much view work is redone from the log.
 inline constexpr std::size_t kViewsMemtableBudgetBytes = 64u << 20;
 
 struct ViewStoreOptions {

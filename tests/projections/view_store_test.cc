@@ -1,5 +1,5 @@
-// The views database's memory bound: its memtables are flushed once they near
-// kViewsMemtableBudgetBytes, and not long before.
+// The views database's memory bound: its memtables are flushed by the time they hold
+// kViewsMemtableBudgetBytes of rows, and not at half of that.
 #include <doctest/doctest.h>
 
 #include <filesystem>
