@@ -7,10 +7,26 @@
 
 namespace mailbox::app {
 
+namespace {
+
+// Whether a byte goes into a JSON string as it is: printable ASCII other than the quote
+// and the backslash.
+constexpr bool plain(unsigned char u) { return u >= 0x20 && u < 0x7f && u != '"' && u != '\\'; }
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Runs of plain bytes (most of any text) are copied whole.
+    std::size_t run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x80) {

@@ -68,12 +68,26 @@ TEST_CASE("events encode to JSON with escaped text, RFC 3339 times, and the seed
         R"("receiver":"01099998888","text":"say \"hi\"\n안녕"})");
 }
 
+namespace {
+
+std::string json(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("JSON strings escape quotes, backslashes and control bytes wherever they fall between plain text") {
+  CHECK(json("") == R"("")");
+  CHECK(json("plain text, 0-9 ~") == R"("plain text, 0-9 ~")");
+  CHECK(json("\"") == R"("\"")");
+  CHECK(json("a\"b\\c\x01" "d\x7f" "e\tf\r\b\f\n") == R"("a\"b\\c\u0001d\u007fe\tf\r\b\f\n")");
+  CHECK(json(std::string_view("x\0y", 3)) == R"("x\u0000y")");
+  CHECK(json("say \"안녕\"!") == R"("say \"안녕\"!")");
+}
+
 TEST_CASE("JSON strings are valid UTF-8 whatever they are given: each byte outside a valid sequence becomes U+FFFD") {
-  auto json = [](std::string_view s) {
-    std::string out;
-    append_json_string(out, s);
-    return out;
-  };
   CHECK(json("안녕 👋 é") == "\"안녕 👋 é\"");
   CHECK(json("a\xff" "b") == R"("a\ufffdb")");
   CHECK(json("\xc3") == R"("\ufffd")");                    // cut short
