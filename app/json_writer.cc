@@ -1,5 +1,8 @@
 #include "app/json_writer.h"
 
+#include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 
@@ -13,6 +16,30 @@ namespace {
 // and the backslash.
 constexpr bool plain(unsigned char u) { return u >= 0x20 && u < 0x7f && u != '"' && u != '\\'; }
 
+// Whether any of the 8 bytes of w is not plain (w read from memory in any byte order).
+constexpr bool any_special(std::uint64_t w) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+  const bool below_space = ((w - ones * 0x20) & ~w & highs) != 0;  // a byte < 0x20
+  const bool high_bit = (w & highs) != 0;                           // a byte >= 0x80
+  return below_space || high_bit || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\')) ||
+         has_zero(w ^ (ones * 0x7f));
+}
+
+// The length of the run of plain bytes of s from i on.
+std::size_t plain_run(std::string_view s, std::size_t i) {
+  std::size_t end = i;
+  // Eight bytes at a time while none of them needs a look of its own.
+  while (end + 8 <= s.size()) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + end, 8);
+    if (any_special(w)) break;
+    end += 8;
+  }
+  while (end < s.size() && plain(static_cast<unsigned char>(s[end]))) ++end;
+  return end - i;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -20,11 +47,9 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   for (std::size_t i = 0; i < s.size(); ++i) {
     // Runs of plain bytes (most of any text) are copied whole.
-    std::size_t run = i;
-    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
-    if (run > i) {
-      out.append(s.data() + i, run - i);
-      i = run;
+    if (const std::size_t run = plain_run(s, i); run > 0) {
+      out.append(s.data() + i, run);
+      i += run;
       if (i == s.size()) break;
     }
     const char c = s[i];
@@ -137,12 +162,45 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
+namespace {
+
+// Seconds since the epoch of 0000-01-01T00:00:00Z and of 10000-01-01T00:00:00Z.
+constexpr std::int64_t kYear0 = -62'167'219'200;
+constexpr std::int64_t kYear10000 = 253'402'300'800;
+
+// Writes value as `width` decimal digits ending at end (value fits them).
+void put_digits(char* end, std::int64_t value, int width) {
+  for (int i = 0; i < width; ++i, value /= 10) *--end = static_cast<char>('0' + value % 10);
+}
+
+}  // namespace
+
 std::string rfc3339(std::int64_t micros) {
   std::int64_t secs = micros / 1'000'000;
   std::int64_t frac = micros % 1'000'000;
   if (frac < 0) {
     frac += 1'000'000;
     --secs;
+  }
+  if (secs >= kYear0 && secs < kYear10000) {
+    // Four-digit years (every time a send can carry): the calendar by std::chrono, the
+    // digits by hand; a page of mail formats one per message.
+    std::int64_t days = secs / 86'400, second_of_day = secs % 86'400;
+    if (second_of_day < 0) {
+      second_of_day += 86'400;
+      --days;
+    }
+    const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+    std::string out = "0000-00-00T00:00:00.000000Z";
+    char* p = out.data();
+    put_digits(p + 4, static_cast<int>(date.year()), 4);
+    put_digits(p + 7, static_cast<unsigned>(date.month()), 2);
+    put_digits(p + 10, static_cast<unsigned>(date.day()), 2);
+    put_digits(p + 13, second_of_day / 3600, 2);
+    put_digits(p + 16, second_of_day / 60 % 60, 2);
+    put_digits(p + 19, second_of_day % 60, 2);
+    put_digits(p + 26, frac, 6);
+    return out;
   }
   const std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};

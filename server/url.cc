@@ -52,12 +52,24 @@ bool split_target(HttpRequest& req) {
   return true;
 }
 
+namespace {
+
+// RFC 3986's unreserved characters: the ones url_encode leaves as they are.
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '~';
+}
+
+}  // namespace
+
 std::string url_encode(std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
+  // Ids and phone numbers (every link of a page) need no escape: one copy.
+  std::size_t plain = 0;
+  while (plain < value.size() && unreserved(static_cast<unsigned char>(value[plain]))) ++plain;
+  std::string out(value.substr(0, plain));
+  for (unsigned char c : value.substr(plain)) {
+    if (unreserved(c)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

@@ -87,6 +87,25 @@ TEST_CASE("JSON strings escape quotes, backslashes and control bytes wherever th
   CHECK(json("say \"안녕\"!") == R"("say \"안녕\"!")");
 }
 
+TEST_CASE("JSON strings: a byte that needs a look of its own is found at any offset of a long run") {
+  // Runs are scanned eight bytes at a time: every printable byte but the two escaped
+  // ones passes unchanged, and each special byte is caught in every lane.
+  std::string printable;
+  for (int u = 0x20; u < 0x7f; ++u)
+    if (u != '"' && u != '\\') printable.push_back(static_cast<char>(u));
+  CHECK(json(printable + printable) == "\"" + printable + printable + "\"");
+  const std::vector<std::string> specials = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xff",
+                                            std::string(1, '\0')};
+  for (const std::string& special : specials) {
+    const std::string escaped = json(special).substr(1, json(special).size() - 2);
+    for (std::size_t at = 0; at <= 24; ++at) {
+      const std::string text = std::string(at, 'a') + special + std::string(24 - at, 'b');
+      REQUIRE_MESSAGE(json(text) == "\"" + std::string(at, 'a') + escaped + std::string(24 - at, 'b') + "\"",
+                      "special byte at offset ", at);
+    }
+  }
+}
+
 TEST_CASE("JSON strings are valid UTF-8 whatever they are given: each byte outside a valid sequence becomes U+FFFD") {
   CHECK(json("안녕 👋 é") == "\"안녕 👋 é\"");
   CHECK(json("a\xff" "b") == R"("a\ufffdb")");
