@@ -1,40 +1,100 @@
 #include "core/eventstore/internal/stream_head_cache.h"
 
+#include <algorithm>
+#include <functional>
+
 namespace mailbox::eventstore {
 
-StreamHeadCache::StreamHeadCache(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+namespace {
+
+// Entries are indexed by 32 bits in a slot; far more than any writer keeps.
+constexpr std::size_t kMaxCapacity = std::size_t{1} << 30;
+
+std::size_t slot_count(std::size_t capacity) {
+  std::size_t n = 16;
+  while (n < 2 * capacity) n <<= 1;
+  return n;
+}
+
+std::uint64_t tag_of(std::uint64_t hash) { return hash >> 32; }
+
+}  // namespace
+
+StreamHeadCache::StreamHeadCache(std::size_t capacity)
+    : capacity_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
+      slots_(slot_count(capacity_), 0),
+      mask_(slots_.size() - 1) {}
+
+std::uint64_t StreamHeadCache::hash_of(std::string_view stream) {
+  return static_cast<std::uint64_t>(std::hash<std::string_view>{}(stream));
+}
+
+std::size_t StreamHeadCache::find_slot(std::string_view stream, std::uint64_t hash) const {
+  for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const Slot s = slots_[i];
+    if (s == 0) return i;
+    if (tag_of(s) == tag_of(hash) && entries_[entry_of(s)].stream == stream) return i;
+  }
+}
 
 std::optional<std::uint64_t> StreamHeadCache::get(std::string_view stream) {
-  auto it = index_.find(stream);
-  if (it == index_.end()) return std::nullopt;
-  order_.splice(order_.begin(), order_, it->second);
-  return it->second->version;
+  const Slot s = slots_[find_slot(stream, hash_of(stream))];
+  if (s == 0) return std::nullopt;
+  Entry& e = entries_[entry_of(s)];
+  e.used = true;
+  return e.version;
 }
 
 void StreamHeadCache::put(std::string_view stream, std::uint64_t version) {
-  if (auto it = index_.find(stream); it != index_.end()) {
-    it->second->version = version;
-    order_.splice(order_.begin(), order_, it->second);
+  const std::uint64_t hash = hash_of(stream);
+  std::size_t slot = find_slot(stream, hash);
+  if (slots_[slot] != 0) {
+    Entry& e = entries_[entry_of(slots_[slot])];
+    e.version = version;
+    e.used = true;
     return;
   }
-  if (index_.size() < capacity_) {
-    order_.push_front(Entry{std::string(stream), version});
-    index_.emplace(order_.front().stream, order_.begin());
-    return;
+  std::size_t index;
+  if (entries_.size() < capacity_) {
+    index = entries_.size();
+    entries_.emplace_back();
+  } else {
+    // Full: the hand skips the entries used since it last passed, clearing their mark,
+    // and takes the first one that was not.
+    while (entries_[hand_].used) {
+      entries_[hand_].used = false;
+      hand_ = (hand_ + 1) % entries_.size();
+    }
+    index = hand_;
+    hand_ = (hand_ + 1) % entries_.size();
+    erase_slot(find_slot(entries_[index].stream, entries_[index].hash));
+    slot = find_slot(stream, hash);  // the erase may have moved the run the new one joins
   }
-  // Full: the least recently used entry and its index node take the new stream.
-  auto victim = std::prev(order_.end());
-  auto node = index_.extract(victim->stream);
-  victim->stream.assign(stream);
-  victim->version = version;
-  order_.splice(order_.begin(), order_, victim);
-  node.key() = victim->stream;
-  index_.insert(std::move(node));
+  Entry& e = entries_[index];
+  e.stream.assign(stream);
+  e.version = version;
+  e.hash = hash;
+  e.used = false;
+  slots_[slot] = (tag_of(hash) << 32) | (index + 1);
+}
+
+void StreamHeadCache::erase_slot(std::size_t i) {
+  slots_[i] = 0;
+  for (std::size_t j = (i + 1) & mask_; slots_[j] != 0; j = (j + 1) & mask_) {
+    // The slot at j may move back to i unless its home lies cyclically in (i, j].
+    const std::size_t home = entries_[entry_of(slots_[j])].hash & mask_;
+    const bool home_after_i = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (home_after_i) continue;
+    slots_[i] = slots_[j];
+    slots_[j] = 0;
+    i = j;
+  }
 }
 
 void StreamHeadCache::clear() {
-  index_.clear();
-  order_.clear();
+  entries_.clear();
+  std::fill(slots_.begin(), slots_.end(), Slot{0});
+  hand_ = 0;
 }
 
 }  // namespace mailbox::eventstore
