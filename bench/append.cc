@@ -4,8 +4,11 @@
 // engine row, batches as large as the engine's own (its events per synced batch, from
 // its writer stats): the ceiling for that many appends in flight. That one is like for
 // like in batch size only: the engine also writes a stream-index key per event and an
-// envelope around the payload. Rates count successful appends only; failed ones are the
-// rows' errors.
+// envelope around the payload. Each append opens a new stream, expecting no stream there
+// (the store reads the stream's head to check); one more row at 1024 in flight takes
+// the caller's word that the stream is new (ExpectedVersion::fresh(), as a send without
+// an idempotency key does), which checks the streams in memory only. Rates count
+// successful appends only; failed ones are the rows' errors.
 //
 //   append [--seconds S] [--dir DIR] [--json FILE]
 #include <rocksdb/db.h>
@@ -108,8 +111,8 @@ struct EngineResult {
 // counted and not replaced.
 class ClosedLoop {
  public:
-  ClosedLoop(es::EventStore& store, std::size_t inflight, double seconds)
-      : store_(store), inflight_(inflight), deadline_(Clock::now() + std::chrono::duration_cast<Clock::duration>(
+  ClosedLoop(es::EventStore& store, std::size_t inflight, double seconds, es::ExpectedVersion expected)
+      : store_(store), inflight_(inflight), expected_(expected), deadline_(Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                                                           std::chrono::duration<double>(seconds))) {
     event_.type = "Sent";
     event_.payload.assign(kPayloadBytes, 'p');
@@ -136,7 +139,7 @@ class ClosedLoop {
   void submit() {
     const auto sent = Clock::now();
     // Stream names as the mailbox makes them: "message-" and a time-ordered UUID.
-    es::StreamAppend request{"message-" + es::to_string(es::new_time_ordered_id()), es::ExpectedVersion::no_stream(), {event_}};
+    es::StreamAppend request{"message-" + es::to_string(es::new_time_ordered_id()), expected_, {event_}};
     store_.append_async(std::move(request), [this, sent](es::Result<es::AppendResult> r) {
       // Runs on the writer thread: one thread touches latencies_ from here on.
       const auto now = Clock::now();
@@ -153,6 +156,7 @@ class ClosedLoop {
 
   es::EventStore& store_;
   const std::size_t inflight_;
+  const es::ExpectedVersion expected_;
   const Clock::time_point deadline_;
   es::NewEvent event_;
   std::vector<double> latencies_;  // of successful appends
@@ -188,19 +192,25 @@ int main(int argc, char** argv) {
   report.add({"append", ceiling_name(1000), ceiling, "events/s", "", std::nullopt});
   report.add({"append", ceiling_name(1000) + ": CPU per event", raw.cpu_us_per_event, "us", "", std::nullopt});
 
-  for (std::size_t inflight : {1, 64, 1024}) {
-    std::fprintf(stderr, "append: engine, %zu in flight (%.0f s)...\n", inflight, o.seconds);
-    auto store = es::EventStore::open(fresh_dir(o.dir, "engine-" + std::to_string(inflight)));
+  struct Case {
+    std::size_t inflight;
+    bool fresh;  // ExpectedVersion::fresh() instead of no_stream()
+  };
+  for (const Case c : {Case{1, false}, Case{64, false}, Case{1024, false}, Case{1024, true}}) {
+    const std::size_t inflight = c.inflight;
+    const std::string suffix = c.fresh ? ", streams new by the caller's word" : "";
+    std::fprintf(stderr, "append: engine, %zu in flight%s (%.0f s)...\n", inflight, suffix.c_str(), o.seconds);
+    auto store = es::EventStore::open(fresh_dir(o.dir, "engine-" + std::to_string(inflight) + (c.fresh ? "-fresh" : "")));
     if (!store) {
       std::fprintf(stderr, "append: %s\n", store.error().message.c_str());
       return 1;
     }
-    ClosedLoop loop(**store, inflight, o.seconds);
+    ClosedLoop loop(**store, inflight, o.seconds, c.fresh ? es::ExpectedVersion::fresh() : es::ExpectedVersion::no_stream());
     const double cpu_before = process_cpu_us();
     const EngineResult r = loop.run();
     const double cpu = process_cpu_us() - cpu_before;
     if (r.errors) std::fprintf(stderr, "append: %llu appends failed\n", static_cast<unsigned long long>(r.errors));
-    const std::string name = "engine appends, " + std::to_string(inflight) + " in flight";
+    const std::string name = "engine appends, " + std::to_string(inflight) + " in flight" + suffix;
     const auto stats = (*store)->writer_stats();
     const double per_batch =
         stats.batches ? static_cast<double>(stats.events) / static_cast<double>(stats.batches) : 0;
