@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "app/utf8.h"

@@ -248,13 +248,13 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const std::string& path, cons
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   rocksdb::ColumnFamilyOptions rows = cf;
-  // The same for the rows still in memory: most lookups while applying miss (is this
-  // message in the view yet? has this alarm a dead letter?), and a whole-key bloom
-  // filter answers a miss without a search of the memtable's skip list. Only the rows
-  // get one: each memtable allocates its filter whole when it is made (5% of the write
-  // buffer size, 3.2 MB), counted against the memtable budget; the unused default
-  // family and `meta` (a few keys, read at start and on generation changes) would
-  // take 6.4 MB of the budget for nothing.
+  // A bloom filter for the rows still in memory too: most lookups while applying miss
+  // (is this message in the view yet? has this alarm a dead letter?), and a whole-key
+  // bloom filter answers a miss without a search of the memtable's skip list. Only the
+  // rows get one: each memtable allocates its filter whole when it is made (5% of the
+  // write buffer size, 3.2 MB), counted against the memtable budget; the unused
+  // default family and `meta` (a few keys, read at start and on generation changes)
+  // would take 6.4 MB of the budget for nothing.
   rows.memtable_prefix_bloom_size_ratio = 0.05;
   rows.memtable_whole_key_filtering = true;
   rows.level0_file_num_compaction_trigger = kRowsLevel0FilesBeforeCompaction;
