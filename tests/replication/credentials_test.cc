@@ -58,7 +58,9 @@ TEST_CASE("an nkey seed file authenticates the writer and the replica") {
   CHECK(r.body.find(sent.id) != std::string::npos);
   // Without the key the server refuses: a start-up error.
   ChildProcess keyless(MAILBOXD_PATH, {"--data", dir.sub("bad"), "--listen", "127.0.0.1:0", "--follow", nats.url()});
-  CHECK(keyless.wait(20s).exit_code == 1);
+  auto out = keyless.wait(20s);
+  // Its log says why when it does not exit (a refusal taken for a passing failure).
+  CHECK_MESSAGE(out.exit_code == 1, out.err);
   writer->stop();
   replica->stop();
 }
