@@ -185,20 +185,18 @@ std::string rfc3339(std::int64_t micros) {
   if (secs >= kYear0 && secs < kYear10000) {
     // Four-digit years (every time a send can carry): the calendar by std::chrono, the
     // digits by hand; a page of mail formats one per message.
-    std::int64_t days = secs / 86'400, second_of_day = secs % 86'400;
-    if (second_of_day < 0) {
-      second_of_day += 86'400;
-      --days;
-    }
-    const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+    const std::chrono::sys_seconds at{std::chrono::seconds{secs}};
+    const auto day = std::chrono::floor<std::chrono::days>(at);
+    const std::chrono::year_month_day date{day};
+    const std::chrono::hh_mm_ss time{at - day};
     std::string out = "0000-00-00T00:00:00.000000Z";
     char* p = out.data();
     put_digits(p + 4, static_cast<int>(date.year()), 4);
     put_digits(p + 7, static_cast<unsigned>(date.month()), 2);
     put_digits(p + 10, static_cast<unsigned>(date.day()), 2);
-    put_digits(p + 13, second_of_day / 3600, 2);
-    put_digits(p + 16, second_of_day / 60 % 60, 2);
-    put_digits(p + 19, second_of_day % 60, 2);
+    put_digits(p + 13, time.hours().count(), 2);
+    put_digits(p + 16, time.minutes().count(), 2);
+    put_digits(p + 19, time.seconds().count(), 2);
     put_digits(p + 26, frac, 6);
     return out;
   }

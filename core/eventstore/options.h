@@ -22,7 +22,9 @@ struct StoreOptions {
   // Hold releases from the start (synchronous replication): head() starts at 0 and
   // moves only by EventStore::release(), whatever is durable (EventStore::hold_releases).
   bool hold_releases = false;
-  // How many stream heads the writer keeps in memory; misses read them from disk.
+  // How many stream heads the writer keeps in memory; misses read them from disk. Its
+  // index (8 bytes per slot, at least two slots per head: 2 MB for 100,000) is allocated
+  // when the writer starts; the heads themselves as they come.
   std::size_t stream_head_cache_capacity = 100'000;
   // Upper bound on events committed in one group-commit batch.
   std::size_t max_batch_events = 8192;
