@@ -10,7 +10,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -55,12 +57,7 @@ class NatsServer {
   // here; a cluster's servers start first and are waited for together.
   explicit NatsServer(std::string dir, std::string extra = {}, std::string name = "mailbox_test",
                       std::uint16_t port = 0, bool wait = true)
-      : dir_(std::move(dir)),
-        extra_(std::move(extra)),
-        name_(std::move(name)),
-        port_(port ? port : free_port()),
-        port_picked_(port == 0),
-        monitor_port_(free_port()) {
+      : dir_(std::move(dir)), extra_(std::move(extra)), name_(std::move(name)), port_(port) {
     std::filesystem::create_directories(dir_);
     config_ = dir_ + "/nats.conf";
     write_config();
@@ -70,10 +67,10 @@ class NatsServer {
   ~NatsServer() { stop(); }
   NatsServer(const NatsServer&) = delete;
 
-  // Starts it and waits (bounded) until JetStream answers its health check. A port
-  // free_port() picked can be taken by another process before nats-server binds it:
-  // then it picks new ones (the client port only before it was first healthy, and only
-  // when it chose that one) and starts again, up to kStartAttempts times.
+  // Starts it and waits (bounded) until JetStream answers its health check. The first
+  // start lets nats-server pick its own free ports (a port picked here and bound there
+  // could be taken between the two); later starts keep the client port it picked, and
+  // try again a few times when that port is briefly in use.
   void start() {
     for (int attempt = 1;; ++attempt) {
       launch();
@@ -83,9 +80,7 @@ class NatsServer {
       } catch (const std::runtime_error& e) {
         if (attempt == kStartAttempts || std::string(e.what()).find("address already in use") == std::string::npos)
           throw;
-        if (port_picked_ && !started_) port_ = free_port();
-        monitor_port_ = free_port();
-        write_config();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
     }
   }
@@ -93,14 +88,15 @@ class NatsServer {
   void launch() {
     process_ = std::make_unique<ChildProcess>("/usr/sbin/nats-server", std::vector<std::string>{"-c", config_});
   }
-  // Waits (bounded) until the monitoring path answers 200; throws with the server's output.
+  // Waits (bounded) until the server has written its ports file (all its listeners are
+  // up) and the monitoring path answers 200; throws with the server's output.
   void wait_healthy(const std::string& path, std::chrono::seconds bound) {
     const auto deadline = std::chrono::steady_clock::now() + bound;
+    const std::string ports_file = dir_ + "/nats-server_" + std::to_string(process_->pid()) + ".ports";
     for (;;) {
-      // An answer counts only while our process runs: another server may have taken
-      // the monitoring port meanwhile.
       const bool gone = process_->exited();
-      if (!gone && healthy(path) && !process_->exited()) {
+      if (!gone && read_ports(ports_file) && healthy(path)) {
+        if (!started_) write_config();  // the client port it picked stays for restarts
         started_ = true;
         return;
       }
@@ -152,18 +148,33 @@ class NatsServer {
 
   static constexpr int kStartAttempts = 5;
 
+  // The ports nats-server wrote once it listened on all of them:
+  // {"nats":["nats://127.0.0.1:P"],"monitoring":["http://127.0.0.1:M"]} (tls:// with TLS).
+  bool read_ports(const std::string& file) {
+    std::ifstream in(file);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::smatch client, monitor;
+    if (!std::regex_search(text, client, std::regex(R"re("nats":\["[a-z]+://127\.0\.0\.1:(\d+)")re")) ||
+        !std::regex_search(text, monitor, std::regex(R"re("monitoring":\["http://127\.0\.0\.1:(\d+)")re")))
+      return false;
+    port_ = static_cast<std::uint16_t>(std::stoi(client[1]));
+    monitor_port_ = static_cast<std::uint16_t>(std::stoi(monitor[1]));
+    return true;
+  }
+
+  // Port -1: nats-server picks a free one itself.
   void write_config() const {
-    std::ofstream(config_) << "server_name: " << name_ << "\nlisten: 127.0.0.1:" << port_
-                           << "\nhttp: 127.0.0.1:" << monitor_port_ << "\njetstream {\n  store_dir: \"" << dir_
-                           << "/store\"\n}\n"
+    std::ofstream(config_) << "server_name: " << name_ << "\nlisten: 127.0.0.1:"
+                           << (port_ ? std::to_string(port_) : std::string("-1"))
+                           << "\nhttp: 127.0.0.1:-1\nports_file_dir: \"" << dir_ << "\"\njetstream {\n  store_dir: \""
+                           << dir_ << "/store\"\n}\n"
                            << extra_ << "\n";
   }
 
   std::string dir_, extra_, name_, config_;
-  std::uint16_t port_;
-  bool port_picked_;  // chosen by free_port(), not by the caller
-  std::uint16_t monitor_port_;
-  bool started_ = false;  // was healthy once: the client port stays from then on
+  std::uint16_t port_;              // 0 until the first start when nats-server picks it
+  std::uint16_t monitor_port_ = 0;  // picked by nats-server at each start
+  bool started_ = false;            // was healthy once: the client port stays from then on
   std::unique_ptr<ChildProcess> process_;
 };
 
