@@ -23,4 +23,25 @@ std::string index_key(std::string_view prefix, std::uint64_t position) {
   return key;
 }
 
+eventstore::Result<bool> scan_page(const projections::ViewReader& reader, const std::string& prefix,
+                                   std::size_t limit, std::string_view cursor,
+                                   const std::function<bool(std::string_view)>& take) {
+  auto after_position = check_page_request(limit, cursor);
+  if (!after_position) return std::unexpected(after_position.error());
+  std::string after;
+  if (*after_position != 0) after = index_key(prefix, *after_position);
+  std::size_t taken = 0;
+  bool more = false;
+  auto scanned = reader.scan(prefix, after, [&](std::string_view, std::string_view value) {
+    if (taken == limit) {
+      more = true;
+      return false;
+    }
+    ++taken;
+    return take(value);
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  return more;
+}
+
 }  // namespace mailbox::queries

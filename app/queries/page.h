@@ -4,6 +4,7 @@
 // stay stable while new entries arrive.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,25 +30,21 @@ eventstore::Result<std::uint64_t> check_page_request(std::size_t limit, std::str
 // prefix + ~position (u64 BE): the key of an index entry.
 std::string index_key(std::string_view prefix, std::uint64_t position);
 
-// One page of an index whose keys are prefix + ~position (u64 BE): newest first, after
-// the cursor's position. row(value) turns an index value into an item (reading more rows
-// through the reader if it must); position(item) gives the item's position for the next
-// cursor. O(limit).
+// Visits the values of one page's index entries (keys prefix + ~position, u64 BE):
+// newest first after the cursor's position, up to limit, until take returns false.
+// Answers whether more entries follow the page. O(limit).
+eventstore::Result<bool> scan_page(const projections::ViewReader& reader, const std::string& prefix,
+                                   std::size_t limit, std::string_view cursor,
+                                   const std::function<bool(std::string_view value)>& take);
+
+// One page of an index whose values are the items' rows: row(value) turns one into an
+// item; position(item) gives the item's position for the next cursor.
 template <class T, class Row, class PositionOf>
 eventstore::Result<Page<T>> read_page(const projections::ViewReader& reader, const std::string& prefix,
                                       std::size_t limit, std::string_view cursor, Row row, PositionOf position) {
-  auto after_position = check_page_request(limit, cursor);
-  if (!after_position) return std::unexpected(after_position.error());
-  std::string after;
-  if (*after_position != 0) after = index_key(prefix, *after_position);
   Page<T> page;
   std::optional<eventstore::Error> failure;
-  bool more = false;
-  auto scanned = reader.scan(prefix, after, [&](std::string_view, std::string_view value) {
-    if (page.items.size() == limit) {
-      more = true;
-      return false;
-    }
+  auto more = scan_page(reader, prefix, limit, cursor, [&](std::string_view value) {
     eventstore::Result<T> item = row(value);
     if (!item) {
       failure = item.error();
@@ -56,9 +53,38 @@ eventstore::Result<Page<T>> read_page(const projections::ViewReader& reader, con
     page.items.push_back(std::move(*item));
     return true;
   });
-  if (!scanned) return std::unexpected(scanned.error());
+  if (!more) return std::unexpected(more.error());
   if (failure) return std::unexpected(*failure);
-  if (more) page.next_cursor = std::to_string(position(page.items.back()));
+  if (*more) page.next_cursor = std::to_string(position(page.items.back()));
+  return page;
+}
+
+// One page of an index whose values are message ids, each message's row kept under
+// row_key(id): the page's ids first, then all their rows in one batched read.
+// decode(id, row) turns a row into an item; a missing row is corruption.
+template <class T, class RowKey, class Decode, class PositionOf>
+eventstore::Result<Page<T>> read_joined_page(const projections::ViewReader& reader, const std::string& prefix,
+                                             std::size_t limit, std::string_view cursor, RowKey row_key,
+                                             Decode decode, PositionOf position) {
+  std::vector<std::string> ids, keys;
+  auto more = scan_page(reader, prefix, limit, cursor, [&](std::string_view id) {
+    ids.emplace_back(id);
+    keys.push_back(row_key(id));
+    return true;
+  });
+  if (!more) return std::unexpected(more.error());
+  auto rows = reader.get_many(keys);
+  if (!rows) return std::unexpected(rows.error());
+  Page<T> page;
+  page.items.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!(*rows)[i])
+      return eventstore::fail(eventstore::Code::corruption, "index names message " + ids[i] + " without a row");
+    eventstore::Result<T> item = decode(ids[i], *(*rows)[i]);
+    if (!item) return std::unexpected(item.error());
+    page.items.push_back(std::move(*item));
+  }
+  if (*more) page.next_cursor = std::to_string(position(page.items.back()));
   return page;
 }
 

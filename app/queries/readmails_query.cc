@@ -13,14 +13,11 @@ eventstore::Result<Page<MailEntry>> ReadmailsQuery::page(const std::string& pref
   if (!opened) return std::unexpected(opened.error());
   const auto& reader = *opened;
   // The index holds message ids; the rows hold the mail.
-  return read_page<MailEntry>(
-      reader, prefix, limit, cursor,
-      [&reader](std::string_view id) -> eventstore::Result<MailEntry> {
-        auto row = reader.get(row_keys::message(id));
-        if (!row) return std::unexpected(row.error());
-        if (!*row) return eventstore::fail(Code::corruption, "index names message " + std::string(id) + " without a row");
-        auto mail = decode_mail(**row);
-        if (!mail) return eventstore::fail(Code::corruption, "mail row of " + std::string(id) + " does not decode");
+  return read_joined_page<MailEntry>(
+      reader, prefix, limit, cursor, [](std::string_view id) { return row_keys::message(id); },
+      [](const std::string& id, std::string_view row) -> eventstore::Result<MailEntry> {
+        auto mail = decode_mail(row);
+        if (!mail) return eventstore::fail(Code::corruption, "mail row of " + id + " does not decode");
         return *mail;
       },
       [](const MailEntry& m) { return m.position; });

@@ -9,15 +9,12 @@ eventstore::Result<Page<SentRow>> SentmailsQuery::for_sender(std::string_view se
   auto opened = views_.reader(SentmailsProjection::kName);
   if (!opened) return std::unexpected(opened.error());
   const auto& reader = *opened;
-  return read_page<SentRow>(
-      reader, row_keys::sender_prefix(sender), limit, cursor,
-      [&reader](std::string_view id) -> eventstore::Result<SentRow> {
-        auto row = reader.get(row_keys::message(id));
-        if (!row) return std::unexpected(row.error());
-        if (!*row)
-          return eventstore::fail(eventstore::Code::corruption, "index names message " + std::string(id) + " without a row");
-        auto sent = decode_sent(**row);
-        if (!sent) return eventstore::fail(eventstore::Code::corruption, "sent row of " + std::string(id) + " does not decode");
+  // The index holds message ids; the rows hold the sent messages.
+  return read_joined_page<SentRow>(
+      reader, row_keys::sender_prefix(sender), limit, cursor, [](std::string_view id) { return row_keys::message(id); },
+      [](const std::string& id, std::string_view row) -> eventstore::Result<SentRow> {
+        auto sent = decode_sent(row);
+        if (!sent) return eventstore::fail(eventstore::Code::corruption, "sent row of " + id + " does not decode");
         return *sent;
       },
       [](const SentRow& s) { return s.position; });

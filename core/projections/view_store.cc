@@ -138,6 +138,25 @@ Result<std::optional<std::string>> ViewReader::get(std::string_view key) const {
   return std::optional<std::string>(std::move(value));
 }
 
+Result<std::vector<std::optional<std::string>>> ViewReader::get_many(const std::vector<std::string>& keys) const {
+  std::vector<std::string> full;
+  full.reserve(keys.size());
+  for (const auto& key : keys) full.push_back(impl_->base + key);
+  const std::vector<rocksdb::Slice> slices(full.begin(), full.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = impl_->snapshot;
+  impl_->db->MultiGet(ro, impl_->cf, slices.size(), slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<std::string>> rows(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return std::unexpected(to_error(statuses[i], "reading a view"));
+    rows[i].emplace(values[i].data(), values[i].size());
+  }
+  return rows;
+}
+
 Status ViewReader::scan(std::string_view prefix, std::string_view after,
                         const std::function<bool(std::string_view, std::string_view)>& visit) const {
   return scan_rows(impl_->db, impl_->cf, impl_->snapshot, impl_->base, prefix, after, visit);

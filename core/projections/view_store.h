@@ -64,6 +64,9 @@ class ViewReader {
   ViewReader(const ViewReader&) = delete;
 
   Result<std::optional<std::string>> get(std::string_view key) const;
+  // The rows of keys, in their order (nullopt where there is none): one batched lookup
+  // (RocksDB's MultiGet) rather than one search per key.
+  Result<std::vector<std::optional<std::string>>> get_many(const std::vector<std::string>& keys) const;
   // Visits rows whose key starts with prefix and is > after (>= prefix when after is
   // empty), in key order, until visit returns false.
   Status scan(std::string_view prefix, std::string_view after,

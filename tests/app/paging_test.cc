@@ -3,6 +3,13 @@
 #include <set>
 
 #include "app/engine.h"
+#include "app/queries/readmails_projection.h"
+#include "app/queries/readmails_query.h"
+#include "app/queries/rows.h"
+#include "app/queries/sentmails_projection.h"
+#include "app/queries/sentmails_query.h"
+#include "core/projections/view_store.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/engine_fixture.h"
 
 using namespace mailbox;
@@ -82,4 +89,31 @@ TEST_CASE("paging arguments are checked") {
   auto junk = f.engine->alarms().for_phone("01099998888", 10, "12abc");
   REQUIRE_FALSE(junk.has_value());
   CHECK(junk.error().field == "cursor");
+}
+
+TEST_CASE("an index entry whose message row is missing or does not decode is corruption, named by the id") {
+  testing::TempDir dir;
+  auto views = projections::ViewStore::open(dir.sub("views")).value();
+  for (std::string_view view : {queries::ReadmailsProjection::kName, queries::SentmailsProjection::kName}) {
+    auto generation = views->new_generation(view).value();
+    auto batch = views->writer(view, generation);
+    batch.put(queries::row_keys::receiver_entry("01099998888", 7), "m-missing");
+    batch.put(queries::row_keys::receiver_entry("01099997777", 8), "m-garbled");
+    batch.put(queries::row_keys::sender_entry("01012345678", 7), "m-missing");
+    batch.put(queries::row_keys::sender_entry("01012347777", 8), "m-garbled");
+    batch.put(queries::row_keys::message("m-garbled"), "not a row");
+    REQUIRE(views->commit(batch, 8).has_value());
+    REQUIRE(views->activate(view, generation).has_value());
+  }
+  auto expect = [](const auto& page, const std::string& words) {
+    REQUIRE_FALSE(page.has_value());
+    CHECK(page.error().code == eventstore::Code::corruption);
+    CHECK_MESSAGE(page.error().message.find(words) != std::string::npos, page.error().message);
+  };
+  queries::ReadmailsQuery readmails(*views);
+  expect(readmails.for_receiver("01099998888", 10, ""), "index names message m-missing without a row");
+  expect(readmails.for_receiver("01099997777", 10, ""), "mail row of m-garbled does not decode");
+  queries::SentmailsQuery sentmails(*views);
+  expect(sentmails.for_sender("01012345678", 10, ""), "index names message m-missing without a row");
+  expect(sentmails.for_sender("01012347777", 10, ""), "sent row of m-garbled does not decode");
 }

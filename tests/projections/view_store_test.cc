@@ -1,5 +1,6 @@
-// The views database's memory bound: its memtables are flushed by the time they hold
-// kViewsMemtableBudgetBytes of rows, and not long before: the budget goes to the rows.
+// The views database: its memory bound (memtables are flushed by the time they hold
+// kViewsMemtableBudgetBytes of rows, and not long before: the budget goes to the rows),
+// and a reader's batched lookups.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -59,4 +60,39 @@ TEST_CASE("the views' memtables hold 45 MB of rows without a flush, and are flus
   }).has_value());
   CHECK(bytes == written);
   CHECK(views->checkpoint("test", 1).value() == written);
+}
+
+TEST_CASE("get_many answers each key's row in the order asked, none where missing, at the reader's snapshot") {
+  testing::TempDir dir;
+  auto views = projections::ViewStore::open(dir.sub("views")).value();
+  auto generation = views->new_generation("test").value();
+  auto batch = views->writer("test", generation);
+  batch.put("a", "1");
+  batch.put("c", "3");
+  REQUIRE(views->commit(batch, 1).has_value());
+  REQUIRE(views->activate("test", generation).has_value());
+  // Another view's row under the same key stays out of this view's answers.
+  auto other = views->writer("other", generation);
+  other.put("b", "other's");
+  REQUIRE(views->commit(other, 1).has_value());
+
+  auto reader = views->reader("test").value();
+  auto later = views->writer("test", generation);  // after the snapshot: unseen
+  later.put("b", "2");
+  later.put("a", "changed");
+  REQUIRE(views->commit(later, 2).has_value());
+
+  auto rows = reader.get_many({"c", "b", "a", "c", "zz"}).value();
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0] == std::optional<std::string>("3"));
+  CHECK(rows[1] == std::nullopt);
+  CHECK(rows[2] == std::optional<std::string>("1"));
+  CHECK(rows[3] == std::optional<std::string>("3"));
+  CHECK(rows[4] == std::nullopt);
+  CHECK(reader.get_many({}).value().empty());
+
+  auto fresh = views->reader("test").value();
+  auto now = fresh.get_many({"a", "b"}).value();
+  CHECK(now[0] == std::optional<std::string>("changed"));
+  CHECK(now[1] == std::optional<std::string>("2"));
 }
