@@ -16,7 +16,9 @@ std::size_t slot_count(std::size_t capacity) {
   return n;
 }
 
-std::uint64_t tag_of(std::uint64_t hash) { return hash >> 32; }
+// A slot's tag: the lower 32 bits of the hash, which hold the home slot too (the index
+// has at most 2^31 slots).
+std::uint64_t tag_of(std::uint64_t hash) { return hash & 0xffffffffu; }
 
 }  // namespace
 
@@ -33,8 +35,14 @@ std::size_t StreamHeadCache::find_slot(std::string_view stream, std::uint64_t ha
   for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
     const Slot s = slots_[i];
     if (s == 0) return i;
-    if (tag_of(s) == tag_of(hash) && entries_[entry_of(s)].stream == stream) return i;
+    if ((s >> 32) == tag_of(hash) && entries_[entry_of(s)].stream == stream) return i;
   }
+}
+
+std::size_t StreamHeadCache::slot_of_entry(std::size_t index, std::uint64_t hash) const {
+  std::size_t i = hash & mask_;
+  while (entry_of(slots_[i]) != index) i = (i + 1) & mask_;
+  return i;
 }
 
 std::optional<std::uint64_t> StreamHeadCache::get(std::string_view stream) {
@@ -67,7 +75,7 @@ void StreamHeadCache::put(std::string_view stream, std::uint64_t version) {
     }
     index = hand_;
     hand_ = (hand_ + 1) % entries_.size();
-    erase_slot(find_slot(entries_[index].stream, entries_[index].hash));
+    erase_slot(slot_of_entry(index, entries_[index].hash));
     slot = find_slot(stream, hash);  // the erase may have moved the run the new one joins
   }
   Entry& e = entries_[index];
@@ -82,7 +90,7 @@ void StreamHeadCache::erase_slot(std::size_t i) {
   slots_[i] = 0;
   for (std::size_t j = (i + 1) & mask_; slots_[j] != 0; j = (j + 1) & mask_) {
     // The slot at j may move back to i unless its home lies cyclically in (i, j].
-    const std::size_t home = entries_[entry_of(slots_[j])].hash & mask_;
+    const std::size_t home = (slots_[j] >> 32) & mask_;
     const bool home_after_i = i <= j ? (home > i && home <= j) : (home > i || home <= j);
     if (home_after_i) continue;
     slots_[i] = slots_[j];

@@ -40,12 +40,15 @@ class StreamHeadCache {
     std::uint64_t hash = 0;
     bool used = false;  // since the clock hand last passed
   };
-  // A slot: 0 when empty, else the upper 32 bits of the entry's hash and its index + 1.
+  // A slot: 0 when empty, else the lower 32 bits of the entry's hash (its home slot is
+  // in them, so moving slots needs no look at the entries) above its index + 1.
   using Slot = std::uint64_t;
 
   static std::uint64_t hash_of(std::string_view stream);
   // The slot holding stream, or the empty slot where it would go.
   std::size_t find_slot(std::string_view stream, std::uint64_t hash) const;
+  // The slot of entry index (whose hash is hash), found without comparing names.
+  std::size_t slot_of_entry(std::size_t index, std::uint64_t hash) const;
   // Empties slot i, moving later slots of the same run back so that lookups still
   // reach them (backward-shift deletion).
   void erase_slot(std::size_t i);
