@@ -26,12 +26,15 @@ inline Mailboxd wait_listening(std::unique_ptr<ChildProcess> process) {
   std::smatch match;
   std::string out;
   for (std::size_t lines = 1; lines < 200 && !std::regex_search(out, match, listening); ++lines) {
-    if (m.process->exited()) {  // it has said all it will: no use waiting out the bound
+    out = m.process->read_lines(lines, std::chrono::milliseconds(100));
+    if (!std::regex_search(out, match, listening) && m.process->exited()) {
+      // It has said all it will: no use waiting out the bound.
       auto result = m.process->wait(std::chrono::seconds(1));
+      out = result.out;
+      if (std::regex_search(out, match, listening)) break;  // it listened, then exited
       throw std::runtime_error("mailboxd exited (code " + std::to_string(result.exit_code) +
                                ") before it listened: " + result.out + result.err);
     }
-    out = m.process->read_lines(lines, std::chrono::milliseconds(100));
   }
   if (!std::regex_search(out, match, listening)) throw std::runtime_error("mailboxd did not start: " + out + m.process->err());
   m.port = static_cast<std::uint16_t>(std::stoi(match[1]));

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <regex>
@@ -179,21 +180,23 @@ class NatsServer {
 };
 
 // Three nats-servers in one cluster on loopback (JetStream R3: Raft over the three).
+// Each lists the others' route ports, so those are picked before any starts: one taken
+// meanwhile fails that server's start, and the cluster starts again on new ports, in
+// new folders. The cluster is named after its folder (a hash of the path), so two tests'
+// clusters never merge.
 class NatsCluster {
  public:
   explicit NatsCluster(const std::string& dir, int size = 3) {
-    std::vector<std::uint16_t> routes;
-    for (int i = 0; i < size; ++i) routes.push_back(free_port());
-    std::string route_list;
-    for (auto p : routes) route_list += (route_list.empty() ? "" : ", ") + std::string("nats-route://127.0.0.1:") + std::to_string(p);
-    for (int i = 0; i < size; ++i) {
-      const std::string cluster = "cluster {\n  name: mailbox_test\n  listen: 127.0.0.1:" + std::to_string(routes[i]) +
-                                  "\n  routes: [" + route_list + "]\n}\n";
-      servers_.push_back(std::make_unique<NatsServer>(dir + "/n" + std::to_string(i + 1), cluster,
-                                                      "n" + std::to_string(i + 1), 0, false));
+    for (int attempt = 1;; ++attempt) {
+      try {
+        start(dir + "/attempt-" + std::to_string(attempt), size);
+        return;
+      } catch (const std::runtime_error& e) {
+        servers_.clear();
+        if (attempt == kStartAttempts || std::string(e.what()).find("address already in use") == std::string::npos)
+          throw;
+      }
     }
-    // Healthy in full: JetStream's meta group has a leader and the server is current.
-    for (auto& s : servers_) s->wait_healthy("/healthz", std::chrono::seconds(60));
   }
   NatsServer& server(int i) { return *servers_.at(i); }
   // Every server's URL, comma-separated (as --replicate and --follow take them).
@@ -204,6 +207,24 @@ class NatsCluster {
   }
 
  private:
+  static constexpr int kStartAttempts = 3;
+
+  void start(const std::string& dir, int size) {
+    std::vector<std::uint16_t> routes;
+    for (int i = 0; i < size; ++i) routes.push_back(free_port());
+    std::string route_list;
+    for (auto p : routes) route_list += (route_list.empty() ? "" : ", ") + std::string("nats-route://127.0.0.1:") + std::to_string(p);
+    const std::string name = "mailbox_test_" + std::to_string(std::hash<std::string>{}(dir));
+    for (int i = 0; i < size; ++i) {
+      const std::string cluster = "cluster {\n  name: " + name + "\n  listen: 127.0.0.1:" + std::to_string(routes[i]) +
+                                  "\n  routes: [" + route_list + "]\n}\n";
+      servers_.push_back(std::make_unique<NatsServer>(dir + "/n" + std::to_string(i + 1), cluster,
+                                                      "n" + std::to_string(i + 1), 0, false));
+    }
+    // Healthy in full: JetStream's meta group has a leader and the server is current.
+    for (auto& s : servers_) s->wait_healthy("/healthz", std::chrono::seconds(60));
+  }
+
   std::vector<std::unique_ptr<NatsServer>> servers_;
 };
 
