@@ -31,8 +31,9 @@ eventstore::Result<std::uint64_t> check_page_request(std::size_t limit, std::str
 std::string index_key(std::string_view prefix, std::uint64_t position);
 
 // Visits the values of one page's index entries (keys prefix + ~position, u64 BE):
-// newest first after the cursor's position, up to limit, until take returns false.
-// Answers whether more entries follow the page. O(limit).
+// newest first after the cursor's position, up to limit. Answers whether more entries
+// follow the page; when take returns false (a failure of the caller's) the scan stops
+// there and the answer is false. O(limit).
 eventstore::Result<bool> scan_page(const projections::ViewReader& reader, const std::string& prefix,
                                    std::size_t limit, std::string_view cursor,
                                    const std::function<bool(std::string_view value)>& take);

@@ -9,8 +9,8 @@
 #include "app/queries/sentmails_projection.h"
 #include "app/queries/sentmails_query.h"
 #include "core/projections/view_store.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/engine_fixture.h"
+#include "tests/support/temp_dir.h"
 
 using namespace mailbox;
 using namespace std::chrono_literals;

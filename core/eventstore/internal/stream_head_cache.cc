@@ -18,6 +18,7 @@ std::size_t slot_count(std::size_t capacity) {
 
 // A slot's tag: the lower 32 bits of the hash, which hold the home slot too (the index
 // has at most 2^31 slots).
+static_assert(2 * kMaxCapacity <= (std::size_t{1} << 32), "a slot's tag must hold its home slot");
 std::uint64_t tag_of(std::uint64_t hash) { return hash & 0xffffffffu; }
 
 }  // namespace
