@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/queries/rows.h"
 #include "core/eventstore/status.h"
 #include "core/projections/view_store.h"
 
@@ -61,16 +62,16 @@ eventstore::Result<Page<T>> read_page(const projections::ViewReader& reader, con
 }
 
 // One page of an index whose values are message ids, each message's row kept under
-// row_key(id): the page's ids first, then all their rows in one batched read.
+// row_keys::message(id): the page's ids first, then all their rows in one batched read.
 // decode(id, row) turns a row into an item; a missing row is corruption.
-template <class T, class RowKey, class Decode, class PositionOf>
+template <class T, class Decode, class PositionOf>
 eventstore::Result<Page<T>> read_joined_page(const projections::ViewReader& reader, const std::string& prefix,
-                                             std::size_t limit, std::string_view cursor, RowKey row_key,
-                                             Decode decode, PositionOf position) {
+                                             std::size_t limit, std::string_view cursor, Decode decode,
+                                             PositionOf position) {
   std::vector<std::string> ids, keys;
   auto more = scan_page(reader, prefix, limit, cursor, [&](std::string_view id) {
     ids.emplace_back(id);
-    keys.push_back(row_key(id));
+    keys.push_back(row_keys::message(id));
     return true;
   });
   if (!more) return std::unexpected(more.error());

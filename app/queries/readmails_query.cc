@@ -14,7 +14,7 @@ eventstore::Result<Page<MailEntry>> ReadmailsQuery::page(const std::string& pref
   const auto& reader = *opened;
   // The index holds message ids; the rows hold the mail.
   return read_joined_page<MailEntry>(
-      reader, prefix, limit, cursor, [](std::string_view id) { return row_keys::message(id); },
+      reader, prefix, limit, cursor,
       [](const std::string& id, std::string_view row) -> eventstore::Result<MailEntry> {
         auto mail = decode_mail(row);
         if (!mail) return eventstore::fail(Code::corruption, "mail row of " + id + " does not decode");

@@ -11,7 +11,7 @@ eventstore::Result<Page<SentRow>> SentmailsQuery::for_sender(std::string_view se
   const auto& reader = *opened;
   // The index holds message ids; the rows hold the sent messages.
   return read_joined_page<SentRow>(
-      reader, row_keys::sender_prefix(sender), limit, cursor, [](std::string_view id) { return row_keys::message(id); },
+      reader, row_keys::sender_prefix(sender), limit, cursor,
       [](const std::string& id, std::string_view row) -> eventstore::Result<SentRow> {
         auto sent = decode_sent(row);
         if (!sent) return eventstore::fail(eventstore::Code::corruption, "sent row of " + id + " does not decode");

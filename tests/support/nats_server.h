@@ -50,6 +50,21 @@ inline bool accepts_connections(std::uint16_t port) {
   return ok;
 }
 
+// Runs start() until it succeeds, again (after before_retry()) when it failed because a
+// port was in use, at most attempts times; any other failure, or the last, is thrown.
+template <class Start, class BeforeRetry>
+void retry_while_port_taken(int attempts, Start start, BeforeRetry before_retry) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      start(attempt);
+      return;
+    } catch (const std::runtime_error& e) {
+      if (attempt == attempts || std::string(e.what()).find("address already in use") == std::string::npos) throw;
+      before_retry();
+    }
+  }
+}
+
 class NatsServer {
  public:
   // dir: a folder of the test's (the config and the JetStream store go there).
@@ -73,17 +88,13 @@ class NatsServer {
   // could be taken between the two); later starts keep the client port it picked, and
   // try again a few times when that port is briefly in use.
   void start() {
-    for (int attempt = 1;; ++attempt) {
-      launch();
-      try {
-        wait_healthy("/healthz?js-enabled-only=true", std::chrono::seconds(15));
-        return;
-      } catch (const std::runtime_error& e) {
-        if (attempt == kStartAttempts || std::string(e.what()).find("address already in use") == std::string::npos)
-          throw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      }
-    }
+    retry_while_port_taken(
+        kStartAttempts,
+        [this](int) {
+          launch();
+          wait_healthy("/healthz?js-enabled-only=true", std::chrono::seconds(15));
+        },
+        [] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });
   }
   // Starts the process without waiting.
   void launch() {
@@ -187,16 +198,9 @@ class NatsServer {
 class NatsCluster {
  public:
   explicit NatsCluster(const std::string& dir, int size = 3) {
-    for (int attempt = 1;; ++attempt) {
-      try {
-        start(dir + "/attempt-" + std::to_string(attempt), size);
-        return;
-      } catch (const std::runtime_error& e) {
-        servers_.clear();
-        if (attempt == kStartAttempts || std::string(e.what()).find("address already in use") == std::string::npos)
-          throw;
-      }
-    }
+    retry_while_port_taken(
+        kStartAttempts, [&](int attempt) { start(dir + "/attempt-" + std::to_string(attempt), size); },
+        [this] { servers_.clear(); });
   }
   NatsServer& server(int i) { return *servers_.at(i); }
   // Every server's URL, comma-separated (as --replicate and --follow take them).
