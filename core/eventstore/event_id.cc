@@ -153,6 +153,12 @@ EventId derive_event_id(const EventId& source, std::string_view purpose) {
   return id;
 }
 
+EventId derive_event_id_at(std::uint64_t source_position, const EventId& source, std::string_view purpose) {
+  EventId id = derive_event_id(source, purpose);
+  for (int i = 0; i < 6; ++i) id[i] = static_cast<std::uint8_t>(source_position >> (40 - 8 * i));
+  return id;  // bytes 6 and 8 keep derive_event_id's version and variant bits
+}
+
 std::string to_string(const EventId& id) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -49,6 +49,11 @@ struct NewEvent {
   std::string principal;                  // who issued it; may be empty
   std::string token_id;                   // the credential it came with; may be empty
   std::string client_address;             // where it came from; may be empty
+  // Another id under which an earlier version of the code that makes this event stored
+  // it (a policy's derived ids before they began with their source's position): where
+  // the append looks its id up (not Transaction::ids_are_new), the event also counts as
+  // stored when this one is, as for id. Never stored itself.
+  std::optional<EventId> legacy_id;
 };
 
 // Events for one stream, guarded by an expected version.

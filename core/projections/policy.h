@@ -30,9 +30,9 @@ class Policy {
   virtual bool wants(std::string_view type) const = 0;
   // The events to append in answer to one event; side effects (delivering an alarm)
   // happen here, before the answer is committed. Each returned append must use
-  // ExpectedVersion::any() and carry event ids derived from the source event's id
-  // (eventstore::derive_event_id) with a purpose that no other policy or command uses,
-  // so that a retry stores nothing twice. The runner relies on it: what a policy
+  // ExpectedVersion::any() and carry event ids derived from the source event
+  // (eventstore::derive_event_id_at, from its position and id) with a purpose that no
+  // other policy or command uses, so that a retry stores nothing twice. The runner relies on it: what a policy
   // derives from events appended since it began to lead is stored without looking its
   // ids up (Transaction::ids_are_new), and one runner per policy name runs on a log.
   // Errors: unavailable makes the runner retry this event later (with backoff) without

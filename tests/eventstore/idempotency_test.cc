@@ -211,3 +211,47 @@ TEST_CASE("with each_event_once an append leaves out the events stored already, 
   CHECK(store->head() == 5);
   CHECK(store->read_event(5).value().payload == "e");
 }
+
+TEST_CASE("an event whose legacy id is stored counts as stored where ids are looked up, and only there") {
+  TempDir dir;
+  auto store = std::move(EventStore::open(dir.str()).value());
+  const EventId legacy = new_event_id(), fresh = new_event_id();
+  REQUIRE(store->append("s", ExpectedVersion::any(), {event_with_id(legacy, "x")}).has_value());  // 1
+  auto renamed = [&](std::string payload) {
+    NewEvent e = event_with_id(fresh, std::move(payload));
+    e.legacy_id = legacy;
+    return e;
+  };
+  auto commit = [&](NewEvent e, bool each, bool ids_are_new) {
+    Transaction txn;
+    txn.streams.push_back({"s", ExpectedVersion::any(), {std::move(e)}});
+    txn.each_event_once = each;
+    txn.ids_are_new = ids_are_new;
+    return store->commit(std::move(txn));
+  };
+
+  // The same event under its new id: stored already, with or without each_event_once.
+  const auto lookups_before = store->writer_stats().id_lookups;
+  for (const bool each : {false, true}) {
+    auto again = commit(renamed("x"), each, false);
+    REQUIRE(again.has_value());
+    CHECK(again->streams[0].duplicate);
+    CHECK(again->streams[0].first_position == 1);
+  }
+  CHECK(store->head() == 1);
+  CHECK(store->writer_stats().id_lookups - lookups_before == 4);  // the new id, then the legacy one, twice
+
+  // Another event whose legacy id names the stored one: refused, as for its own id.
+  auto other = commit(renamed("y"), true, false);
+  REQUIRE_FALSE(other.has_value());
+  CHECK(other.error().code == Code::already_exists);
+  CHECK(store->head() == 1);
+
+  // Ids the caller says are new are not looked up, legacy ones neither; the legacy id is
+  // never stored itself.
+  auto appended = commit(renamed("x"), true, true);
+  REQUIRE(appended.has_value());
+  CHECK(appended->streams[0].first_position == 2);
+  CHECK(store->find_event(fresh).value()->position == 2);
+  CHECK(store->find_event(legacy).value()->position == 1);
+}

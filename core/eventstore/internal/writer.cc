@@ -327,13 +327,19 @@ bool Writer::decide(Round& round, std::size_t t) {
       } else {
         if (txn.ids_are_new) continue;  // not stored: the caller's word (Transaction)
         id_lookups_.fetch_add(1, std::memory_order_relaxed);
-        auto stored = db_.find_event_id(*e.id);
+        EventId stored_id = *e.id;
+        auto stored = db_.find_event_id(stored_id);
+        if (stored && !*stored && e.legacy_id) {
+          id_lookups_.fetch_add(1, std::memory_order_relaxed);
+          stored_id = *e.legacy_id;
+          stored = db_.find_event_id(stored_id);
+        }
         if (!stored) {
           out.error = stored.error();
           return false;
         }
         if (!*stored) continue;
-        if (auto same = check_stored_event(*e.id, **stored, part.stream, e); !same) {
+        if (auto same = check_stored_event(stored_id, **stored, part.stream, e); !same) {
           out.error = same.error();
           return false;
         }
