@@ -46,9 +46,9 @@ EventId derive_event_id(const EventId& source, std::string_view purpose);
 // same hash: ids derived from later events compare greater (bytewise), so that the
 // log's index of ids grows at its end instead of at random places, which costs the
 // writer a cache miss per step down the index's memtable. The same position, source
-// and purpose give the same id every time; different purposes differ. Past 2^48 the
-// position wraps: the ids stay distinct (the rest still hashes the source), only their
-// order is lost.
+// and purpose give the same id every time; different purposes or sources differ in 74
+// hashed bits (as likely to collide as random ids of that size, and only with ids of
+// the same position). Past 2^48 the position wraps: only the order is lost.
 EventId derive_event_id_at(std::uint64_t source_position, const EventId& source, std::string_view purpose);
 // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case.
 std::string to_string(const EventId& id);

@@ -78,15 +78,18 @@ struct Transaction {
   // The caller's word that none of the supplied event ids is stored yet: the writer
   // then looks them up among this commit's own only, not in the store (a read each).
   // A policy gives it for what it derives from events appended after it began to lead
-  // in this process (PolicyRunner; the ids derived from the source events' ids, one
-  // runner per policy). Given wrongly, a second copy of an event is stored.
+  // in this process (PolicyRunner; the ids derived from the source events, one runner
+  // per policy). Given wrongly, a second copy of an event is stored.
   bool ids_are_new = false;
   // Events derived by a policy, each stored once on its own: an event whose id is
-  // stored already (as this very event) is left out, whichever append stored it, and
-  // the other events of its append are appended. Without it an append is stored
-  // whole or not at all: some of its ids stored, or stored by different appends, is
-  // refused. A policy that derives again after a restart or a promotion, in other
-  // batches than those that stored the events, needs it.
+  // stored already for the same stream and type is left out, whichever append stored
+  // it, and the other events of its append are appended. Its payload is not compared:
+  // what a policy derives again may carry the time it was derived at (an Alarmed's
+  // delivery time), and the stored event stands. Without it an append is stored whole
+  // or not at all: some of its ids stored, or stored by different appends, is refused,
+  // and a stored id counts only for the same stream, type and payload. A policy that
+  // derives again after a restart or a promotion, in other batches than those that
+  // stored the events, needs it.
   bool each_event_once = false;
 };
 
@@ -150,7 +153,7 @@ struct WriterStats {
   std::uint64_t transactions = 0;  // transactions committed (not refused)
   std::uint64_t events = 0;        // events appended
   std::uint64_t write_micros = 0;  // time spent in synced writes, in total
-  std::uint64_t id_lookups = 0;    // supplied event ids looked up in the store (a read each)
+  std::uint64_t id_lookups = 0;    // reads of the store's id index (a supplied id; its legacy id too when not found)
 };
 
 }  // namespace mailbox::eventstore

@@ -30,11 +30,15 @@ class Policy {
   virtual bool wants(std::string_view type) const = 0;
   // The events to append in answer to one event; side effects (delivering an alarm)
   // happen here, before the answer is committed. Each returned append must use
-  // ExpectedVersion::any() and carry event ids derived from the source event
-  // (eventstore::derive_event_id_at, from its position and id) with a purpose that no
-  // other policy or command uses, so that a retry stores nothing twice. The runner relies on it: what a policy
-  // derives from events appended since it began to lead is stored without looking its
-  // ids up (Transaction::ids_are_new), and one runner per policy name runs on a log.
+  // ExpectedVersion::any() and carry event ids derived from the source event with a
+  // purpose that no other policy or command uses (eventstore::derive_event_id_at, from
+  // its position and id, keeps the id index growing at its end; any stable derivation
+  // works), so that a retry stores nothing twice. The runner relies on it: what a
+  // policy derives from events appended since it began to lead is stored without
+  // looking its ids up (Transaction::ids_are_new), and one runner per policy name runs
+  // on a log. What it derives again is appended with Transaction::each_event_once: an
+  // event whose id is stored for the same stream and type counts as stored, whatever
+  // its payload.
   // Errors: unavailable makes the runner retry this event later (with backoff) without
   // moving past it; any other code halts the runner, reported, never skipped.
   // Called from one runner thread at a time.

@@ -10,6 +10,7 @@
 #include "app/engine.h"
 #include "core/projections/rebuild.h"
 #include "tests/support/engine_parts.h"
+#include "tests/support/eventually.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/view_dump.h"
@@ -112,4 +113,41 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   CHECK(sent->position == 20);
   REQUIRE((*engine)->wait_visible("readmails", sent->position, 10s));
   CHECK((*engine)->readmails().unread_count("01099998888").value() == 2);
+}
+
+TEST_CASE("events that the build of 2026-11 derived keep their ids, and this build's mailbox policy, deriving them "
+          "again, stores none twice") {
+  testing::TempDir dir;
+  copy_folder(COMPAT_DIR "/data-2026-11", dir.path() / "data");
+  testing::RecordingSink sink;
+  app::EngineOptions options;
+  options.data_dir = (dir.path() / "data").string();
+  options.alarm_sink = &sink;
+  auto engine = app::Engine::open(options);
+  REQUIRE_MESSAGE(engine.has_value(), engine.error().message);
+  auto& log = testing::log_of(*(*engine));
+  REQUIRE(log.head() == 19);
+
+  // That build derived ids from the source event's id and a purpose only: what
+  // NewEvent::legacy_id holds now.
+  int saved = 0;
+  const auto events = log.read_log(1, 100).value();
+  for (const auto& e : events) {
+    if (e.type != "Saved") continue;
+    ++saved;
+    const auto source = log.read_event(e.causation_position).value();
+    CHECK(e.id == eventstore::derive_event_id(source.id, "saved"));
+  }
+  CHECK(saved == 4);
+
+  // As on a replica promoted with a backlog: the policy's checkpoint behind its events.
+  eventstore::Transaction back;
+  back.checkpoints.push_back({"mailbox-policy", 0});
+  REQUIRE(log.commit(std::move(back)).has_value());
+  REQUIRE((*engine)->start().has_value());
+  REQUIRE_MESSAGE(testing::eventually([&] {
+                    return log.checkpoint("mailbox-policy").value().value_or(0) >= 19;
+                  }),
+                  "the mailbox policy never caught up");
+  CHECK(log.head() == 19);  // every Saved found stored, under the older id
 }

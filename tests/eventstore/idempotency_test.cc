@@ -241,10 +241,22 @@ TEST_CASE("an event whose legacy id is stored counts as stored where ids are loo
   CHECK(store->head() == 1);
   CHECK(store->writer_stats().id_lookups - lookups_before == 4);  // the new id, then the legacy one, twice
 
-  // Another event whose legacy id names the stored one: refused, as for its own id.
-  auto other = commit(renamed("y"), true, false);
+  // Another event whose legacy id names the stored one: refused, as for its own id,
+  // with both ids in the message; with each_event_once another type only (a payload
+  // derived again may differ in the time it was derived at).
+  auto other = commit(renamed("y"), false, false);
   REQUIRE_FALSE(other.has_value());
   CHECK(other.error().code == Code::already_exists);
+  CHECK(other.error().message.find(to_string(fresh) + ", by its legacy id: event id " + to_string(legacy)) !=
+        std::string::npos);
+  auto later = commit(renamed("y"), true, false);
+  REQUIRE(later.has_value());
+  CHECK(later->streams[0].duplicate);
+  NewEvent retyped = renamed("x");
+  retyped.type = "Other";
+  auto another_type = commit(retyped, true, false);
+  REQUIRE_FALSE(another_type.has_value());
+  CHECK(another_type.error().code == Code::already_exists);
   CHECK(store->head() == 1);
 
   // Ids the caller says are new are not looked up, legacy ones neither; the legacy id is

@@ -261,10 +261,10 @@ Result<std::uint64_t> Writer::current_version(const std::string& stream) {
 }
 
 Status Writer::check_stored_event(const EventId& id, const AppendResult& stored, std::string_view stream,
-                                  const NewEvent& event) {
+                                  const NewEvent& event, bool by_type_only) {
   auto found = db_.event_with_id(id, stored);
   if (!found) return std::unexpected(found.error());
-  if (found->stream != stream || found->type != event.type || found->payload != event.payload)
+  if (found->stream != stream || found->type != event.type || (!by_type_only && found->payload != event.payload))
     return fail(Code::already_exists, "event id " + to_string(id) + " is already stored for another event (" +
                                           found->type + " at position " + std::to_string(found->position) +
                                           " of stream '" + found->stream + "')");
@@ -339,8 +339,9 @@ bool Writer::decide(Round& round, std::size_t t) {
           return false;
         }
         if (!*stored) continue;
-        if (auto same = check_stored_event(stored_id, **stored, part.stream, e); !same) {
+        if (auto same = check_stored_event(stored_id, **stored, part.stream, e, txn.each_event_once); !same) {
           out.error = same.error();
+          if (stored_id != *e.id) out.error->message.insert(0, "event id " + to_string(*e.id) + ", by its legacy id: ");
           return false;
         }
         here.result = **stored;

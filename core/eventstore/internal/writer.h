@@ -98,9 +98,10 @@ class Writer {
 
   Result<std::uint64_t> current_version(const std::string& stream);
   // Whether a stored event (found by its id in the dedupe index) is the one `event`
-  // would append to `stream`; already_exists when it is another event.
+  // would append to `stream` (its payload compared too unless by_type_only);
+  // already_exists when it is another event.
   Status check_stored_event(const EventId& id, const AppendResult& stored, std::string_view stream,
-                            const NewEvent& event);
+                            const NewEvent& event, bool by_type_only);
 
   LogDb& db_;
   const StoreOptions options_;
