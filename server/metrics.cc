@@ -133,8 +133,9 @@ std::string Metrics::render(const app::EngineStatus& engine) const {
   help(out, "mailbox_log_sync_seconds_total", "counter", "Time spent in synced writes (fsync included).");
   line(out, "mailbox_log_sync_seconds_total %.6f\n", static_cast<double>(stats.write_micros) / 1e6);
   help(out, "mailbox_log_id_lookups_total", "counter",
-       "Reads of the log's event id index before appending (one per supplied id, one more for a legacy id looked "
-       "up; none for what the policies derive from events appended since start).");
+       "Reads of the log's event id index before appending: a supplied id not met earlier in the same commit "
+       "round, and its legacy id when that is not found; none for what a policy derives from events appended "
+       "since it began to lead.");
   line(out, "mailbox_log_id_lookups_total %llu\n", static_cast<unsigned long long>(stats.id_lookups));
 
   help(out, "mailbox_payments_orphaned_total", "counter",

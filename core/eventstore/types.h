@@ -153,7 +153,7 @@ struct WriterStats {
   std::uint64_t transactions = 0;  // transactions committed (not refused)
   std::uint64_t events = 0;        // events appended
   std::uint64_t write_micros = 0;  // time spent in synced writes, in total
-  std::uint64_t id_lookups = 0;    // reads of the store's id index (a supplied id; its legacy id too when not found)
+  std::uint64_t id_lookups = 0;    // reads of the store's id index (a supplied id; its legacy id when not found)
 };
 
 }  // namespace mailbox::eventstore

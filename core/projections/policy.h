@@ -36,9 +36,8 @@ class Policy {
   // works), so that a retry stores nothing twice. The runner relies on it: what a
   // policy derives from events appended since it began to lead is stored without
   // looking its ids up (Transaction::ids_are_new), and one runner per policy name runs
-  // on a log. What it derives again is appended with Transaction::each_event_once: an
-  // event whose id is stored for the same stream and type counts as stored, whatever
-  // its payload.
+  // on a log. Its commits use Transaction::each_event_once: an event whose id is stored
+  // for the same stream and type counts as stored, whatever its payload.
   // Errors: unavailable makes the runner retry this event later (with backoff) without
   // moving past it; any other code halts the runner, reported, never skipped.
   // Called from one runner thread at a time.

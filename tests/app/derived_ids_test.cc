@@ -80,9 +80,9 @@ void derived_without_checkpoint(eventstore::EventStore& log, projections::Policy
 void derive_again(eventstore::EventStore& log, projections::Policy& policy) {
   projections::PolicyOptions options;
   options.batch_events = 3;
+  const std::uint64_t head = log.head();
   projections::PolicyRunner runner(log, policy, options);
   REQUIRE(runner.start().has_value());
-  const std::uint64_t head = log.head();
   REQUIRE_MESSAGE(testing::eventually([&] { return runner.position() >= head || runner.state().error().has_value(); }),
                   "the policy never caught up");
   runner.stop();

@@ -267,3 +267,43 @@ TEST_CASE("an event whose legacy id is stored counts as stored where ids are loo
   CHECK(store->find_event(fresh).value()->position == 2);
   CHECK(store->find_event(legacy).value()->position == 1);
 }
+
+TEST_CASE("with each_event_once a stored id counts for the same stream and type whatever the payload, in the store "
+          "and within one commit round; another stream or type is refused") {
+  TempDir dir;
+  auto store = std::move(EventStore::open(dir.str()).value());
+  const EventId id = new_event_id();
+  REQUIRE(store->append("s", ExpectedVersion::any(), {event_with_id(id, "derived at 1")}).has_value());  // 1
+  auto derive_again = [&](std::string stream, NewEvent e) {
+    Transaction txn;
+    txn.streams.push_back({std::move(stream), ExpectedVersion::any(), {std::move(e)}});
+    txn.each_event_once = true;
+    return txn;
+  };
+  auto later = store->commit(derive_again("s", event_with_id(id, "derived at 2")));
+  REQUIRE(later.has_value());
+  CHECK(later->streams[0].duplicate);
+  auto elsewhere = store->commit(derive_again("t", event_with_id(id, "derived at 1")));
+  REQUIRE_FALSE(elsewhere.has_value());
+  CHECK(elsewhere.error().code == Code::already_exists);
+  NewEvent retyped = event_with_id(id, "derived at 1");
+  retyped.type = "Other";
+  auto another_type = store->commit(derive_again("s", retyped));
+  REQUIRE_FALSE(another_type.has_value());
+  CHECK(another_type.error().code == Code::already_exists);
+  CHECK(store->head() == 1);
+
+  // A new id derived twice, differing in payload, committed together: stored once.
+  const EventId fresh = new_event_id();
+  std::promise<Result<TransactionResult>> p1, p2;
+  store->commit_async(derive_again("s", event_with_id(fresh, "derived at 3")),
+                      [&](Result<TransactionResult> r) { p1.set_value(std::move(r)); });
+  store->commit_async(derive_again("s", event_with_id(fresh, "derived at 4")),
+                      [&](Result<TransactionResult> r) { p2.set_value(std::move(r)); });
+  auto r1 = p1.get_future().get(), r2 = p2.get_future().get();
+  REQUIRE(r1.has_value());
+  REQUIRE(r2.has_value());
+  CHECK(r1->streams[0].duplicate != r2->streams[0].duplicate);
+  CHECK(store->head() == 2);
+  CHECK(store->read_event(2).value().payload == "derived at 3");
+}

@@ -38,7 +38,11 @@ std::int64_t now_micros() {
 
 rocksdb::Slice slice(const EventId& id) { return {reinterpret_cast<const char*>(id.data()), id.size()}; }
 
-bool same_event(const NewEvent& a, const NewEvent& b) { return a.type == b.type && a.payload == b.payload; }
+// Whether b is the event a stored under the same id: same type, and same payload unless
+// by_type_only (Transaction::each_event_once).
+bool same_event(const NewEvent& a, const NewEvent& b, bool by_type_only) {
+  return a.type == b.type && (by_type_only || a.payload == b.payload);
+}
 
 // How often the writer tries to resume after a full disk.
 constexpr std::chrono::seconds kResumeEvery{1};
@@ -315,7 +319,7 @@ bool Writer::decide(Round& round, std::size_t t) {
       if (auto it = round.ids.find(*e.id); it != round.ids.end()) {
         const EventRef ref = it->second;
         const StreamAppend& earlier = round.batch[ref.txn].txn.streams[ref.part];
-        if (earlier.stream != part.stream || !same_event(earlier.events[ref.event], e)) {
+        if (earlier.stream != part.stream || !same_event(earlier.events[ref.event], e, txn.each_event_once)) {
           out.error = fail(Code::already_exists, "event id " + to_string(*e.id) +
                                                      " is already taken by another event of this commit")
                           .error();
