@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "app/catalog.h"
@@ -20,24 +21,26 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The committed folder is never opened in place: opening writes to it.
-void copy_folder(const std::filesystem::path& from, const std::filesystem::path& to) {
-  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+// The committed folder is never opened in place (opening writes to it): opens a copy
+// of it in dir, alarms going to sink, and checks that it holds its 19 events.
+std::unique_ptr<app::Engine> open_copy(const testing::TempDir& dir, testing::RecordingSink& sink) {
+  std::filesystem::copy(COMPAT_DIR "/data-2026-11", dir.path() / "data", std::filesystem::copy_options::recursive);
+  app::EngineOptions options;
+  options.data_dir = (dir.path() / "data").string();
+  options.alarm_sink = &sink;
+  auto engine = app::Engine::open(options);
+  REQUIRE_MESSAGE(engine.has_value(), engine.error().message);
+  REQUIRE(testing::log_of(**engine).head() == 19);
+  return std::move(*engine);
 }
 
 }  // namespace
 
 TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and verifies") {
   testing::TempDir dir;
-  copy_folder(COMPAT_DIR "/data-2026-11", dir.path() / "data");
   testing::RecordingSink sink;
-  app::EngineOptions options;
-  options.data_dir = (dir.path() / "data").string();
-  options.alarm_sink = &sink;
-  auto engine = app::Engine::open(options);
-  REQUIRE_MESSAGE(engine.has_value(), engine.error().message);
-  auto& log = testing::log_of(*(*engine));
-  REQUIRE(log.head() == 19);
+  auto engine = open_copy(dir, sink);
+  auto& log = testing::log_of(*engine);
 
   // Every event decodes, and the log holds what was written.
   std::map<std::string, int> per_type;
@@ -78,7 +81,7 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
   for (const auto& entry : app::views()) {
     const auto p = entry.make();
     if (!views_of_that_build.contains(p->name())) continue;
-    auto& views = testing::views_of(*(*engine));
+    auto& views = testing::views_of(*engine);
     const auto generation = views.active_generation(p->name()).value();
     CHECK(views.checkpoint(p->name(), generation).value() == 19);
     auto fresh = projections::build_generation(log, *scratch, *p, 19);
@@ -86,47 +89,41 @@ TEST_CASE("a data folder written by the build of 2026-11 opens, reads whole and 
     CHECK_MESSAGE(testing::dump(views, p->name(), generation) == testing::dump(*scratch, p->name(), fresh->generation),
                   p->name());
   }
-  auto box = (*engine)->readmails().for_receiver("01099998888", 10, "");
+  auto box = engine->readmails().for_receiver("01099998888", 10, "");
   REQUIRE(box.has_value());
   REQUIRE(box->items.size() == 2);
   CHECK(box->items[1].read);
-  CHECK((*engine)->readmails().unread_count("01099998888").value() == 1);
-  auto dead_letters = (*engine)->alarms().dead_letters(10, "");
+  CHECK(engine->readmails().unread_count("01099998888").value() == 1);
+  auto dead_letters = engine->alarms().dead_letters(10, "");
   REQUIRE(dead_letters.has_value());
   CHECK(dead_letters->items.size() == 1);
 
   // And the mailbox goes on from where it was; a view that build did not have catches up.
-  REQUIRE((*engine)->start().has_value());
+  REQUIRE(engine->start().has_value());
   for (const auto& entry : app::views()) {
     const auto p = entry.make();
     if (views_of_that_build.contains(p->name())) continue;
-    REQUIRE_MESSAGE((*engine)->wait_visible(p->name(), 19, std::chrono::seconds(10)), p->name());
-    auto& views = testing::views_of(*(*engine));
+    REQUIRE_MESSAGE(engine->wait_visible(p->name(), 19, std::chrono::seconds(10)), p->name());
+    auto& views = testing::views_of(*engine);
     auto fresh = projections::build_generation(log, *scratch, *p, 19);
     REQUIRE(fresh.has_value());
     CHECK_MESSAGE(testing::dump(views, p->name(), views.active_generation(p->name()).value()) ==
                       testing::dump(*scratch, p->name(), fresh->generation),
                   p->name());
   }
-  auto sent = (*engine)->send().send_and_wait({"01012345678", "01099998888", "after the upgrade", std::nullopt});
+  auto sent = engine->send().send_and_wait({"01012345678", "01099998888", "after the upgrade", std::nullopt});
   REQUIRE(sent.has_value());
   CHECK(sent->position == 20);
-  REQUIRE((*engine)->wait_visible("readmails", sent->position, 10s));
-  CHECK((*engine)->readmails().unread_count("01099998888").value() == 2);
+  REQUIRE(engine->wait_visible("readmails", sent->position, 10s));
+  CHECK(engine->readmails().unread_count("01099998888").value() == 2);
 }
 
 TEST_CASE("events that the build of 2026-11 derived keep their ids, and this build's mailbox policy, deriving them "
           "again, stores none twice") {
   testing::TempDir dir;
-  copy_folder(COMPAT_DIR "/data-2026-11", dir.path() / "data");
   testing::RecordingSink sink;
-  app::EngineOptions options;
-  options.data_dir = (dir.path() / "data").string();
-  options.alarm_sink = &sink;
-  auto engine = app::Engine::open(options);
-  REQUIRE_MESSAGE(engine.has_value(), engine.error().message);
-  auto& log = testing::log_of(*(*engine));
-  REQUIRE(log.head() == 19);
+  auto engine = open_copy(dir, sink);
+  auto& log = testing::log_of(*engine);
 
   // That build derived ids from the source event's id and a purpose only: what
   // NewEvent::legacy_id holds now.
@@ -144,7 +141,7 @@ TEST_CASE("events that the build of 2026-11 derived keep their ids, and this bui
   eventstore::Transaction back;
   back.checkpoints.push_back({"mailbox-policy", 0});
   REQUIRE(log.commit(std::move(back)).has_value());
-  REQUIRE((*engine)->start().has_value());
+  REQUIRE(engine->start().has_value());
   REQUIRE_MESSAGE(testing::eventually([&] {
                     return log.checkpoint("mailbox-policy").value().value_or(0) >= 19;
                   }),

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "core/eventstore/event_store.h"
 #include "tests/support/events.h"
@@ -13,6 +14,21 @@ using namespace mailbox::eventstore;
 using mailbox::testing::event;
 using mailbox::testing::event_with_id;
 using mailbox::testing::TempDir;
+
+namespace {
+
+// Submits two transactions back to back (so that they usually share a commit round)
+// and returns both results.
+std::pair<Result<TransactionResult>, Result<TransactionResult>> commit_together(EventStore& store, Transaction first,
+                                                                                Transaction second) {
+  std::promise<Result<TransactionResult>> p1, p2;
+  store.commit_async(std::move(first), [&](Result<TransactionResult> r) { p1.set_value(std::move(r)); });
+  store.commit_async(std::move(second), [&](Result<TransactionResult> r) { p2.set_value(std::move(r)); });
+  auto r1 = p1.get_future().get();
+  return {std::move(r1), p2.get_future().get()};
+}
+
+}  // namespace
 
 TEST_CASE("a retried append returns the original result and writes nothing, also after reopening") {
   TempDir dir;
@@ -201,10 +217,7 @@ TEST_CASE("with each_event_once an append leaves out the events stored already, 
     txn.each_event_once = true;
     return txn;
   };
-  std::promise<Result<TransactionResult>> p1, p2;
-  store->commit_async(one(), [&](Result<TransactionResult> r) { p1.set_value(std::move(r)); });
-  store->commit_async(one(), [&](Result<TransactionResult> r) { p2.set_value(std::move(r)); });
-  auto r1 = p1.get_future().get(), r2 = p2.get_future().get();
+  auto [r1, r2] = commit_together(*store, one(), one());
   REQUIRE(r1.has_value());
   REQUIRE(r2.has_value());
   CHECK(r1->streams[0].duplicate != r2->streams[0].duplicate);
@@ -295,12 +308,8 @@ TEST_CASE("with each_event_once a stored id counts for the same stream and type 
 
   // A new id derived twice, differing in payload, committed together: stored once.
   const EventId fresh = new_event_id();
-  std::promise<Result<TransactionResult>> p1, p2;
-  store->commit_async(derive_again("s", event_with_id(fresh, "derived at 3")),
-                      [&](Result<TransactionResult> r) { p1.set_value(std::move(r)); });
-  store->commit_async(derive_again("s", event_with_id(fresh, "derived at 4")),
-                      [&](Result<TransactionResult> r) { p2.set_value(std::move(r)); });
-  auto r1 = p1.get_future().get(), r2 = p2.get_future().get();
+  auto [r1, r2] = commit_together(*store, derive_again("s", event_with_id(fresh, "derived at 3")),
+                                   derive_again("s", event_with_id(fresh, "derived at 4")));
   REQUIRE(r1.has_value());
   REQUIRE(r2.has_value());
   CHECK(r1->streams[0].duplicate != r2->streams[0].duplicate);
